@@ -1,0 +1,1 @@
+"""The producer side: the scheduler process and the client API that enqueues runs."""

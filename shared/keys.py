@@ -1,0 +1,61 @@
+"""Every Redis key, stream and consumer-group name checkfleet uses, built in one place.
+
+Nothing else in the code writes a key string. All names share one prefix (default
+``checkfleet``), so several fleets can share a Redis database. arq keeps its own per-job keys
+under ``arq:`` (``arq:job:<id>``, ``arq:result:<id>``, ``arq:in-progress:<id>``), which it does
+not let us rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "checkfleet"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Names of the Redis keys of one fleet, all under `prefix`."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    @property
+    def queue(self) -> str:
+        """The arq queue (a sorted set of job ids) that workers take jobs from."""
+        return self._key("queue")
+
+    @property
+    def health_check(self) -> str:
+        """Where arq workers write their health line (arq appends this suffix to the queue)."""
+        return self.queue + ":health-check"
+
+    @property
+    def results(self) -> str:
+        """The stream every run's result is appended to, exactly once per run id."""
+        return self._key("results")
+
+    @property
+    def requests(self) -> str:
+        """The stream other services XADD run requests to."""
+        return self._key("requests")
+
+    @property
+    def dead(self) -> str:
+        """The bounded dead-letter stream for messages that could not be turned into a run."""
+        return self._key("dead")
+
+    @property
+    def schedulers_group(self) -> str:
+        """The consumer group schedulers read the request stream through."""
+        return self._key("schedulers")
+
+    def published(self, run_id: str) -> str:
+        """Marker recording that a run's result was appended to the results stream."""
+        return self._key("published", run_id)
+
+    def run_result(self, run_id: str) -> str:
+        """A per-run copy of the result, so a client can wait for its own run cheaply."""
+        return self._key("result", run_id)

@@ -1,0 +1,149 @@
+"""Settings, read from the environment once, at an entry point, into one frozen object.
+
+Library code never reads the environment itself: it is handed a `Settings`. An invalid value
+fails at start-up with a `SettingsError` that names the variable.
+
+=============================== ============================ =====================================
+variable                        default                      meaning
+=============================== ============================ =====================================
+CHECKFLEET_REDIS_URL            redis://localhost:6379/0     Redis of the fleet (``redis://``,
+                                                             ``rediss://``, ``unix://``); when
+                                                             unset, clients default to in-process
+CHECKFLEET_PREFIX               checkfleet                   prefix of every Redis key
+CHECKFLEET_CHECKPOINTS          (none)                       checkpoint definitions: a YAML/JSON
+                                                             file or a Python module path
+CHECKFLEET_RESULTS_MAXLEN       100000                       approximate cap of the results stream
+CHECKFLEET_RESULT_TTL_S         86400                        lifetime of per-run result copies
+CHECKFLEET_WORKER_CONCURRENCY   10                           jobs one worker runs at once
+CHECKFLEET_JOB_TIMEOUT_S        300                          arq's hard limit on one job
+CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
+                                                             start-up (custom validators/actions)
+=============================== ============================ =====================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from shared.errors import SettingsError
+from shared.keys import DEFAULT_PREFIX, Keys
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
+_MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+T = TypeVar("T")
+
+
+def _parse_redis_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in _REDIS_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(_REDIS_SCHEMES)}, got {raw!r}")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ValueError(f"no host in {raw!r}")
+    try:
+        parts.port  # noqa: B018 - urlsplit validates the port lazily
+    except ValueError as exc:
+        raise ValueError(f"bad port in {raw!r}") from exc
+    return raw
+
+
+def _parse_prefix(raw: str) -> str:
+    if not _PREFIX_PATTERN.fullmatch(raw):
+        raise ValueError(f"must be letters, digits, '_', '.', '-' in ':'-separated parts: {raw!r}")
+    return raw
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"must be greater than 0, got {raw!r}")
+    return value
+
+
+def _module_list(raw: str) -> tuple[str, ...]:
+    modules = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for module in modules:
+        if not _MODULE_PATTERN.fullmatch(module):
+            raise ValueError(f"not a module path: {module!r}")
+    return modules
+
+
+def _non_empty(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable through the environment; see the module docstring."""
+
+    redis_url: str = DEFAULT_REDIS_URL
+    #: Whether CHECKFLEET_REDIS_URL was set: clients use the in-process backend when it is not.
+    redis_url_configured: bool = False
+    prefix: str = DEFAULT_PREFIX
+    checkpoints: str | None = None
+    results_maxlen: int = 100_000
+    result_ttl_s: float = 86_400.0
+    worker_concurrency: int = 10
+    job_timeout_s: float = 300.0
+    plugins: tuple[str, ...] = field(default=())
+
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.prefix)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default `os.environ`); `SettingsError` names a bad variable."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for variable, (attribute, parse) in _VARIABLES.items():
+            raw = env.get(variable)
+            if raw is None or raw == "":
+                continue
+            values[attribute] = _parsed(variable, raw, parse)
+        values["redis_url_configured"] = "redis_url" in values
+        return cls(**values)
+
+
+def _parsed(variable: str, raw: str, parse: Callable[[str], T]) -> T:
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise SettingsError(variable, str(exc)) from None
+
+
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "CHECKFLEET_REDIS_URL": ("redis_url", _parse_redis_url),
+    "CHECKFLEET_PREFIX": ("prefix", _parse_prefix),
+    "CHECKFLEET_CHECKPOINTS": ("checkpoints", _non_empty),
+    "CHECKFLEET_RESULTS_MAXLEN": ("results_maxlen", _positive_int),
+    "CHECKFLEET_RESULT_TTL_S": ("result_ttl_s", _positive_float),
+    "CHECKFLEET_WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
+    "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
+    "CHECKFLEET_PLUGINS": ("plugins", _module_list),
+}
+
+#: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.
+ENVIRONMENT_VARIABLES = tuple(_VARIABLES)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from shared.errors import SettingsError
+from shared.settings import DEFAULT_REDIS_URL, ENVIRONMENT_VARIABLES, Settings
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.redis_url == DEFAULT_REDIS_URL
+    assert not settings.redis_url_configured
+    assert settings.prefix == "checkfleet"
+    assert settings.checkpoints is None
+    assert settings.keys.queue == "checkfleet:queue"
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "CHECKFLEET_REDIS_URL": "rediss://:s3cret@cache.internal:6380/2",
+            "CHECKFLEET_PREFIX": "team-a:prod",
+            "CHECKFLEET_CHECKPOINTS": "checkpoints.yaml",
+            "CHECKFLEET_RESULTS_MAXLEN": "5000",
+            "CHECKFLEET_RESULT_TTL_S": "60",
+            "CHECKFLEET_WORKER_CONCURRENCY": "4",
+            "CHECKFLEET_JOB_TIMEOUT_S": "12.5",
+            "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
+        }
+    )
+    assert settings.redis_url == "rediss://:s3cret@cache.internal:6380/2"
+    assert settings.redis_url_configured
+    assert settings.keys.results == "team-a:prod:results"
+    assert settings.checkpoints == "checkpoints.yaml"
+    assert settings.results_maxlen == 5000
+    assert settings.result_ttl_s == 60.0
+    assert settings.worker_concurrency == 4
+    assert settings.job_timeout_s == 12.5
+    assert settings.plugins == ("acme.checks", "acme.actions")
+    assert len(ENVIRONMENT_VARIABLES) == 8
+
+
+def test_unix_socket_url_is_accepted() -> None:
+    url = "unix:///run/redis.sock?db=1"
+    assert Settings.from_env({"CHECKFLEET_REDIS_URL": url}).redis_url == url
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.prefix = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("CHECKFLEET_REDIS_URL", "http://localhost:6379", "scheme must be one of"),
+        ("CHECKFLEET_REDIS_URL", "redis://", "no host"),
+        ("CHECKFLEET_REDIS_URL", "redis://localhost:notaport", "bad port"),
+        ("CHECKFLEET_PREFIX", "has space", "must be letters"),
+        ("CHECKFLEET_PREFIX", "trailing:", "must be letters"),
+        ("CHECKFLEET_RESULTS_MAXLEN", "lots", "whole number"),
+        ("CHECKFLEET_RESULTS_MAXLEN", "0", "at least 1"),
+        ("CHECKFLEET_WORKER_CONCURRENCY", "-2", "at least 1"),
+        ("CHECKFLEET_JOB_TIMEOUT_S", "soon", "must be a number"),
+        ("CHECKFLEET_RESULT_TTL_S", "0", "greater than 0"),
+        ("CHECKFLEET_RESULT_TTL_S", "nan", "greater than 0"),
+        ("CHECKFLEET_PLUGINS", "acme checks", "not a module path"),
+        ("CHECKFLEET_CHECKPOINTS", "   ", "must not be empty"),
+    ],
+)
+def test_invalid_values_name_the_variable(variable: str, value: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({variable: value})
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert problem in str(caught.value)
+
+
+def test_empty_value_means_default() -> None:
+    assert Settings.from_env({"CHECKFLEET_RESULTS_MAXLEN": ""}).results_maxlen == 100_000
