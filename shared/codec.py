@@ -29,7 +29,8 @@ _PICKLE_PROTO = 0x80
 _PICKLE_PROTOCOLS = range(2, 6)
 
 
-def _default(value: Any) -> Any:
+def msgpack_default(value: Any) -> Any:
+    """The msgpack form of enums, sets and tuples; TypeError for naive datetimes and objects."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -45,7 +46,7 @@ def _refuse_extension(code: int, data: bytes) -> Any:
 
 def packb(value: Any) -> bytes:
     """msgpack bytes of plain data, datetimes and enums; TypeError on anything else."""
-    result: bytes = msgpack.packb(value, default=_default, datetime=True, use_bin_type=True)
+    result: bytes = msgpack.packb(value, default=msgpack_default, datetime=True, use_bin_type=True)
     return result
 
 

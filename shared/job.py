@@ -1,0 +1,49 @@
+"""The job contract: what a `run_checkpoint` job carries. Public and stable, documented in
+``docs/wire-contract.md``; never rename a field or the function without an alias."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
+
+#: The arq function name of a checkpoint run.
+RUN_CHECKPOINT = "run_checkpoint"
+#: The arq function name the worker substitutes for a job whose bytes cannot be decoded, so
+#: that arq hands the raw payload to checkfleet's dead-letter handling instead of failing it.
+UNDECODABLE_JOB = "checkfleet_undecodable_job"
+
+#: Run ids are used in Redis key names and arq job ids: printable, no whitespace, bounded.
+RUN_ID_PATTERN = r"^[A-Za-z0-9_.:@/+=\-]{1,200}$"
+RunId = Annotated[str, StringConstraints(pattern=RUN_ID_PATTERN)]
+_RUN_ID = TypeAdapter(RunId)
+
+
+class RunRequest(BaseModel):
+    """The single argument of `run_checkpoint`: which checkpoint, under which run id, with what
+    context. `checkpoint` is a registered name or an inline checkpoint spec."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checkpoint: str | dict[str, Any] = Field(min_length=1)
+    run_id: RunId | None = None
+    context: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @property
+    def checkpoint_label(self) -> str:
+        """The checkpoint's name, for messages and stream fields, however it was given."""
+        if isinstance(self.checkpoint, str):
+            return self.checkpoint
+        name = self.checkpoint.get("name")
+        return name if isinstance(name, str) and name else "<inline spec without a name>"
+
+
+def usable_run_id(payload: Any) -> str | None:
+    """The run id of a payload that failed validation, when it has a well-formed one, so the
+    failure can still be reported on the results stream under that id."""
+    if not isinstance(payload, dict):
+        return None
+    try:
+        return _RUN_ID.validate_python(payload.get("run_id"))
+    except ValueError:
+        return None

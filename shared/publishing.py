@@ -1,0 +1,93 @@
+"""Writing results and dead letters to Redis.
+
+Exactly one results-stream entry per run id: the publish script records the run as published
+and appends the entry in one atomic step, so a job that is retried, or re-run after its worker
+died, cannot publish twice. The marker holds the entry id and lives as long as the per-run copy
+of the result (`Settings.result_ttl_s`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared import codec
+from shared.keys import Keys
+from shared.models import CheckpointResult
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Stream field names of a results entry: part of the public wire contract.
+RESULT_FIELDS = ("run_id", "checkpoint", "status", "v", "result")
+#: Approximate cap of the dead-letter stream: it is for inspection, not an archive.
+DEAD_LETTER_MAXLEN = 10_000
+
+# KEYS: published marker, results stream, per-run result copy
+# ARGV: ttl ms, maxlen, run_id, checkpoint, status, schema version, packed result
+_PUBLISH_ONCE = """
+local existing = redis.call('GET', KEYS[1])
+if existing then
+    return {0, existing}
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
+    'run_id', ARGV[3], 'checkpoint', ARGV[4], 'status', ARGV[5], 'v', ARGV[6], 'result', ARGV[7])
+redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
+redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[1])
+return {1, id}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """Where a result went: its stream entry id, and whether this call appended it."""
+
+    entry_id: str
+    appended: bool
+
+
+class ResultPublisher:
+    """Publishes results of one fleet (one key prefix) through one Redis client."""
+
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self._redis = redis
+        self._keys: Keys = settings.keys
+        self._maxlen = settings.results_maxlen
+        self._ttl_ms = int(settings.result_ttl_s * 1000)
+        self._script = redis.register_script(_PUBLISH_ONCE)
+
+    async def publish(self, result: CheckpointResult) -> Publication:
+        """Append `result` to the results stream unless its run id was published already."""
+        keys = [
+            self._keys.published(result.run_id),
+            self._keys.results,
+            self._keys.run_result(result.run_id),
+        ]
+        args: list[str | int | bytes] = [
+            self._ttl_ms,
+            self._maxlen,
+            result.run_id,
+            result.checkpoint_name,
+            result.status.value,
+            codec.SCHEMA_VERSION,
+            codec.encode_result(result),
+        ]
+        appended, entry_id = await self._script(keys=keys, args=args)
+        entry = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        if not appended:
+            logger.info(
+                "run %s was already published as %s; not publishing again", result.run_id, entry
+            )
+        return Publication(entry_id=entry, appended=bool(appended))
+
+    async def dead_letter(self, reason: str, payload: bytes, *, source: str, **fields: str) -> str:
+        """Keep a message that could not become a run, with the reason, for an operator."""
+        entry: dict[Any, Any] = {"reason": reason, "source": source, "payload": payload, **fields}
+        entry_id = await self._redis.xadd(
+            self._keys.dead, entry, maxlen=DEAD_LETTER_MAXLEN, approximate=True
+        )
+        logger.warning("dead-lettered a message from %s: %s", source, reason)
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
