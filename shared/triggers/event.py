@@ -155,12 +155,17 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
     # -- reading -------------------------------------------------------------------------------
 
     async def _call(self, operation: Any) -> Any:
-        """Await a Redis operation, turning an outage into `BackendUnavailableError`."""
+        """Await a Redis operation: an outage is a `BackendUnavailableError` (retry later), an
+        error reply a `ConfigError` (the stream is not usable as configured)."""
         try:
             return await operation
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise BackendUnavailableError(
                 f"event trigger {self.name!r}: Redis unavailable: {exc}"
+            ) from exc
+        except ResponseError as exc:  # e.g. WRONGTYPE: the stream name holds something else
+            raise ConfigError(
+                f"event trigger {self.name!r}: stream {self.config.stream!r}: {exc}"
             ) from exc
 
     async def _ensure_group(self) -> None:
