@@ -202,6 +202,29 @@ def test_forward_and_backward_walks_agree_across_dst(expression: str) -> None:
         assert trigger.due_times(start, end, 10_000) == forward
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    minute=MINUTES,
+    hour=HOURS,
+    day=DAYS,
+    weekday=WEEKDAYS,
+    change=st.sampled_from([(2026, 3, 26), (2026, 10, 22), (2027, 3, 25), (2027, 10, 28)]),
+)
+def test_generated_walks_agree_across_dst(
+    minute: str, hour: str, day: str, weekday: str, change: tuple[int, int, int]
+) -> None:
+    trigger = CronTrigger(expression=f"{minute} {hour} {day} * {weekday}", timezone="Europe/Berlin")
+    start = local(*change)
+    end = start + timedelta(days=6)
+    forward = []
+    moment = start
+    while (tick := trigger.next_time(moment)) is not None and tick <= end:
+        forward.append(tick)
+        moment = tick
+    assert trigger.due_times(start, end, 10_000) == forward
+    assert len(set(forward)) == len(forward)
+
+
 def test_due_times_keeps_the_most_recent() -> None:
     trigger = CronTrigger(expression="0 * * * *")
     start = datetime(2026, 1, 1, tzinfo=UTC)

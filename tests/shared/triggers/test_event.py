@@ -178,6 +178,34 @@ async def test_a_restarted_scheduler_rereads_its_own_pending_entries(redis: Redi
     assert fired[0].context["event_ids"] == ids
 
 
+async def test_many_own_pending_entries_are_all_reread(redis: Redis) -> None:
+    before = make_trigger(redis, "scheduler-a", batch_size=2)
+    await before.start_async()
+    ids = [await add(redis, n=str(n)) for n in range(5)]
+    for _ in range(3):  # reads (and holds, unacknowledged) entries 2 at a time
+        await before.should_trigger_async()
+    after = make_trigger(redis, "scheduler-a", batch_size=2)
+    await after.start_async()
+    fired = await drain(after)
+    assert sorted(result.fire_id for result in fired) == ids  # type: ignore[type-var]
+
+
+async def test_a_continuous_stream_still_fires_within_half_the_claim_time(redis: Redis) -> None:
+    trigger = make_trigger(redis, debounce_s=0.2, claim_idle_s=1.0)
+    await trigger.start_async()
+    started = time.monotonic()
+    fired: list[TriggerResult] = []
+    while not fired and time.monotonic() - started < 3:
+        await add(redis, n="x")  # never quiet for debounce_s
+        result = await trigger.should_trigger_async()
+        if result.should_run:
+            fired.append(result)
+        await asyncio.sleep(0.05)
+    assert fired, "a never-quiet stream must not hold its events forever"
+    assert 0.5 <= time.monotonic() - started < 2.5  # held at most claim_idle_s / 2 (+ slack)
+    assert len(fired[0].context["event_ids"]) > 3
+
+
 async def test_unacknowledged_firing_is_delivered_again(redis: Redis) -> None:
     trigger = make_trigger(redis, claim_idle_s=0.3)
     await trigger.start_async()
