@@ -52,6 +52,11 @@ class Keys:
         """The consumer group schedulers read the request stream through."""
         return self._key("schedulers")
 
+    def trigger_group(self, checkpoint: str, trigger: str) -> str:
+        """The consumer group an event trigger reads a (user-named) stream through: one per
+        checkpoint and trigger, so each sees every event once across all schedulers."""
+        return self._key("trigger", checkpoint, trigger)
+
     def published(self, run_id: str) -> str:
         """Marker recording that a run's result was appended to the results stream."""
         return self._key("published", run_id)

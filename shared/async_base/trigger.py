@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.async_base.configurable import ComponentConfig, Configurable
+from shared.keys import Keys
 from shared.specs import TRIGGERS
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class TriggerConfig(ComponentConfig):
@@ -34,6 +39,25 @@ class TriggerResult(BaseModel):
     #: When the trigger fired: the scheduled tick, not the moment it was noticed. Part of the
     #: deterministic job id, so two schedulers noticing the same tick enqueue it once.
     fire_time: datetime | None = None
+    #: Deterministic identity of this firing, computed identically by every scheduler process
+    #: (a tick's ISO time, the stream entry ids, a file's path, size and mtime). With the
+    #: checkpoint and trigger names it makes the job id, so a firing seen twice runs once.
+    fire_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerBinding:
+    """What the driver hands a trigger before `start_async` (see `AsyncBaseTrigger.bind`)."""
+
+    #: The fleet's Redis client, for triggers that watch Redis (none by default).
+    redis: Redis | None = None
+    #: Names of the fleet's keys (consumer groups of event triggers live there).
+    keys: Keys = field(default_factory=Keys)
+    #: This process's name among the schedulers, e.g. ``host-pid``; unique per process.
+    consumer: str | None = None
+    #: The checkpoint the trigger belongs to: scopes per-checkpoint state such as a
+    #: consumer group, so two checkpoints watching one stream each see every event.
+    checkpoint: str | None = None
 
 
 TriggerConfigT = TypeVar("TriggerConfigT", bound=TriggerConfig)
@@ -54,6 +78,7 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
     def __init__(self, config: TriggerConfigT | None = None, /, **overrides: Any) -> None:
         super().__init__(config, **overrides)
         self._running = False
+        self._binding = TriggerBinding()
 
     @classmethod
     def _default_config(cls) -> TriggerConfigT:
@@ -72,6 +97,28 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
     def running(self) -> bool:
         return self._running
 
+    @property
+    def binding(self) -> TriggerBinding:
+        return self._binding
+
+    def bind(
+        self,
+        *,
+        redis: Redis | None = None,
+        keys: Keys | None = None,
+        consumer: str | None = None,
+        checkpoint: str | None = None,
+    ) -> Self:
+        """Hand the trigger the resources of its driver; call before `start_async`.
+
+        The explicit seam through which triggers get clients: they never read the environment.
+        Triggers that need nothing ignore it.
+        """
+        self._binding = TriggerBinding(
+            redis=redis, keys=keys or Keys(), consumer=consumer, checkpoint=checkpoint
+        )
+        return self
+
     async def start_async(self) -> None:
         """Acquire what the trigger watches (a stream consumer, a file baseline...)."""
         self._running = True
@@ -82,6 +129,11 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
 
     async def should_trigger_async(self) -> TriggerResult:
         raise NotImplementedError
+
+    async def acknowledge_async(self, result: TriggerResult) -> None:
+        """Called by the driver once the run `result` asked for was enqueued. Triggers that
+        hold something until then (stream entries) release it here; the default does nothing.
+        A firing never acknowledged may be delivered again (at-least-once)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -23,6 +23,7 @@ def test_every_name_is_under_the_prefix() -> None:
         keys.schedulers_group,
         keys.published("run-1"),
         keys.run_result("run-1"),
+        keys.trigger_group("nightly", "event"),
     ]
     assert all(name.startswith("acme:") for name in names)
     assert len(set(names)) == len(names)
