@@ -55,7 +55,6 @@ class CustomAction(BuiltinAction[CustomConfig]):
         self,
         callback: Callback | None = None,
         config: CustomConfig | None = None,
-        /,
         **overrides: Any,
     ) -> None:
         super().__init__(config, **overrides)

@@ -80,11 +80,10 @@ async def send_json(
     *,
     method: str = "POST",
     headers: dict[str, str] | None = None,
-    auth: aiohttp.BasicAuth | None = None,
 ) -> HttpReply:
     """Send `payload` as JSON with the shared session; connection errors raise."""
     session = get_http_session()
-    async with session.request(method, url, json=payload, headers=headers, auth=auth) as resp:
+    async with session.request(method, url, json=payload, headers=headers) as resp:
         raw = await resp.content.read(BODY_EXCERPT_BYTES)
         return HttpReply(
             status=resp.status,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Literal, Self
 
-import aiohttp
 from pydantic import Field, model_validator
 
 from shared.actions.base import BuiltinAction
@@ -49,15 +49,14 @@ class WebhookAction(BuiltinAction[WebhookConfig]):
     def _headers(self) -> dict[str, str]:
         headers = dict(self.setting("headers"))
         token = self.setting("bearer_token")
+        user = self.setting("basic_auth_user")
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        elif user:
+            # Built by hand: aiohttp.BasicAuth is deprecated in recent aiohttp releases.
+            pair = f"{user}:{self.setting('basic_auth_password') or ''}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return headers
-
-    def _auth(self) -> aiohttp.BasicAuth | None:
-        user = self.setting("basic_auth_user")
-        if not user:
-            return None
-        return aiohttp.BasicAuth(user, self.setting("basic_auth_password") or "")
 
     def _delivered(self, status: int) -> bool:
         codes = self._config.success_codes
@@ -72,7 +71,6 @@ class WebhookAction(BuiltinAction[WebhookConfig]):
             checkpoint_result.to_dict(),
             method=self._config.method,
             headers=self._headers(),
-            auth=self._auth(),
         )
         details: dict[str, int | str] = {"http_status": reply.status}
         if self._delivered(reply.status):

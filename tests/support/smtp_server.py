@@ -33,7 +33,8 @@ class _Collector:
         return "250 OK"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -44,7 +45,7 @@ class LocalSMTPServer:
 
     def __init__(self) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self._collector = _Collector()
         self._controller = Controller(self._collector, hostname=self.host, port=self.port)
 
