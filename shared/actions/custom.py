@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.actions.base import BuiltinAction
 from shared.async_base.action_config import ActionConfig
+from shared.async_base.context import current_context
 from shared.errors import ConfigError, SpecError
 from shared.models import ActionResult, ActionStatus, CheckpointResult
 
@@ -92,7 +93,10 @@ class CustomAction(BuiltinAction[CustomConfig]):
         if inspect.iscoroutinefunction(callback):
             returned = await callback(checkpoint_result)
         else:
-            returned = await asyncio.to_thread(callback, checkpoint_result)
+            context = current_context()
+            executor = context.executor if context is not None else None
+            loop = asyncio.get_running_loop()
+            returned = await loop.run_in_executor(executor, callback, checkpoint_result)
             if inspect.isawaitable(returned):  # a sync function returning a coroutine
                 returned = await returned
         return self._interpret(returned)

@@ -20,7 +20,7 @@ from shared.async_base.action_config import ActionConfig, NotifyOn, normalise_fi
 from shared.async_base.configurable import Configurable
 from shared.async_base.context import AsyncExecutionContext, current_context
 from shared.async_base.retry import backoff_delay_s
-from shared.errors import ConfigError
+from shared.errors import ConfigError, SpecError
 from shared.models import ActionResult, ActionStatus, CheckpointResult, utc_now
 from shared.specs import ACTIONS
 
@@ -83,6 +83,15 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
     @property
     def fail_checkpoint_on_error(self) -> bool:
         return self._config.fail_checkpoint_on_error
+
+    def to_spec(self) -> dict[str, Any]:
+        """``{"type": action_type, **fields that differ from the defaults}``; the raw
+        ``${VAR}`` templates travel, never their expanded values."""
+        if not self.action_type:
+            raise SpecError(
+                f"{type(self).__name__} sets no action_type, so it cannot be sent to a worker"
+            )
+        return super().to_spec()
 
     def __repr__(self) -> str:
         # Never the config: it may hold webhook URLs, tokens or passwords.

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from shared.actions import SlackNotification
+from shared.actions import SlackConfig, SlackNotification
 from shared.async_base import ActionStatus, SyncActionAdapter
 from shared.models import CheckpointResult, CheckpointStatus
 from tests.support.http_server import RecordingHTTPServer, Reply
@@ -42,6 +42,15 @@ async def test_default_notify_on_is_failure_or_error(
     result = await SlackNotification(webhook_url=http_server.url).execute_async(make_result(status))
     assert (result.status is ActionStatus.SUCCESS) == posts
     assert len(http_server.requests) == int(posts)
+
+
+async def test_built_from_a_config_object(
+    http_server: RecordingHTTPServer, failed_result: CheckpointResult
+) -> None:
+    config = SlackConfig(webhook_url=http_server.url, notify_on="always")
+    action = SlackNotification(config, name="team-slack")
+    assert action.name == "team-slack" and action.config.webhook_url == http_server.url
+    assert (await action.execute_async(make_result(CheckpointStatus.SUCCESS))).success
 
 
 def test_execute_works_synchronously(

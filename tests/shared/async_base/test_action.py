@@ -14,7 +14,8 @@ from shared.async_base import (
     AsyncExecutionContext,
     NotifyOn,
 )
-from shared.errors import ConfigError
+from shared.async_base.retry import backoff_delay_s
+from shared.errors import ConfigError, SpecError
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.specs import ACTIONS, build_component, component_spec
 from tests.support.results import make_result
@@ -143,15 +144,14 @@ async def test_retry_delay_is_capped(failed_result: CheckpointResult) -> None:
     assert 0.027 <= second_gap < 0.15  # capped at 30 ms instead of 200 ms
 
 
-async def test_jitter_spreads_delays(failed_result: CheckpointResult) -> None:
-    gaps = set()
-    for _ in range(3):
-        action = FlakyAction(failures=1, retry_count=1, retry_delay_s=0.02, retry_jitter=0.5)
-        await action.execute_async(failed_result)
-        gap = action.attempts[1] - action.attempts[0]
-        assert gap >= 0.01 * 0.9
-        gaps.add(round(gap, 5))
-    assert len(gaps) > 1
+def test_jitter_spreads_delays_within_bounds() -> None:
+    plain = {backoff_delay_s(2, base_s=0.1, factor=2.0, jitter=0.0) for _ in range(20)}
+    assert plain == {0.2}
+    spread = [backoff_delay_s(2, base_s=0.1, factor=2.0, jitter=0.5) for _ in range(200)]
+    assert all(0.1 <= delay <= 0.3 for delay in spread)
+    assert min(spread) < 0.18 and max(spread) > 0.22
+    capped = [backoff_delay_s(9, base_s=1, factor=2, max_s=5, jitter=0.5) for _ in range(50)]
+    assert max(capped) <= 5
 
 
 async def test_gives_up_with_the_last_cause(failed_result: CheckpointResult) -> None:
@@ -215,9 +215,12 @@ async def test_config_errors_are_not_retried(failed_result: CheckpointResult) ->
             Misconfigured.calls += 1
             raise ConfigError("token missing")
 
-    result = await Misconfigured(retry_count=3).execute_async(failed_result)
+    action = Misconfigured(retry_count=3)
+    result = await action.execute_async(failed_result)
     assert result.status is ActionStatus.ERROR and Misconfigured.calls == 1
     assert result.action_type == "Misconfigured"
+    with pytest.raises(SpecError, match="Misconfigured sets no action_type"):
+        component_spec(action, path="actions[0]")
 
 
 def test_config_fields_and_aliases() -> None:
