@@ -1,0 +1,76 @@
+"""`SlackNotification`: posts a checkpoint summary to a Slack incoming webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from shared.actions.base import BuiltinAction
+from shared.actions.http import is_retryable_http_error, send_json
+from shared.actions.message import STATUS_EMOJI, describe, headline
+from shared.async_base.action_config import ActionConfig, NotifyOn
+from shared.models import ActionResult, ActionStatus, CheckpointResult
+
+
+class SlackConfig(ActionConfig):
+    """Slack settings; `webhook_url` is a secret and may be a ``${VAR}`` template."""
+
+    notify_on: NotifyOn = NotifyOn.FAILURE_OR_ERROR
+    webhook_url: str = Field(default="", repr=False)
+    channel: str | None = None
+    username: str | None = None
+    icon_emoji: str | None = None
+    #: How many of the worst issues the message lists.
+    max_issues: int = Field(default=5, ge=0, le=50)
+
+
+class SlackNotification(BuiltinAction[SlackConfig]):
+    """Slack message with checkpoint, status, issue counts and the worst issues."""
+
+    action_type = "slack"
+    env_fields = ("webhook_url", "channel", "username")
+    secret_fields = ("webhook_url",)
+
+    @classmethod
+    def _default_config(cls) -> SlackConfig:
+        return SlackConfig()
+
+    def build_payload(self, checkpoint_result: CheckpointResult) -> dict[str, Any]:
+        """The JSON Slack receives."""
+        title = f"{STATUS_EMOJI[checkpoint_result.status]} {headline(checkpoint_result)}"
+        lines = describe(checkpoint_result, max_issues=self._config.max_issues)
+        body = "\n".join(lines)
+        payload: dict[str, Any] = {
+            "text": f"{title}\n{body}",
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+            ],
+        }
+        for field in ("channel", "username", "icon_emoji"):
+            value = self.setting(field)
+            if value:
+                payload[field] = value
+        return payload
+
+    async def _execute_async(self, checkpoint_result: CheckpointResult) -> ActionResult:
+        url = self.setting("webhook_url")
+        if not url:
+            return self._result(
+                ActionStatus.ERROR, "slack: webhook_url is empty", error="no webhook_url"
+            )
+        reply = await send_json(url, self.build_payload(checkpoint_result))
+        if 200 <= reply.status < 300:
+            return self._result(ActionStatus.SUCCESS, "posted to Slack")
+        return self._result(
+            ActionStatus.ERROR,
+            f"Slack answered HTTP {reply.status}: {reply.body[:200]}",
+            error=f"HTTP {reply.status}",
+            retryable=reply.retryable,
+            retry_after_s=reply.retry_after_s,
+            details={"http_status": reply.status},
+        )
+
+    def _is_retryable_exception(self, exc: Exception) -> bool:
+        return is_retryable_http_error(exc) and super()._is_retryable_exception(exc)

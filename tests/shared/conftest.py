@@ -1,0 +1,45 @@
+"""Fixtures for action tests: a recording HTTP server, an SMTP server, a checkpoint result."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from shared.actions.http import close_http_session
+from shared.models import CheckpointResult, CheckpointStatus
+from tests.support.http_server import RecordingHTTPServer
+from tests.support.results import make_result
+from tests.support.smtp_server import LocalSMTPServer
+
+
+@pytest.fixture
+def http_server() -> Iterator[RecordingHTTPServer]:
+    with RecordingHTTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LocalSMTPServer]:
+    server = LocalSMTPServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(autouse=True)
+async def _close_shared_http_session() -> AsyncIterator[None]:
+    """An HTTP action lazily opens the loop's shared session: close it with the test."""
+    yield
+    await close_http_session()
+
+
+@pytest.fixture
+def failed_result() -> CheckpointResult:
+    return make_result(CheckpointStatus.FAILURE)
+
+
+@pytest.fixture
+def passed_result() -> CheckpointResult:
+    return make_result(CheckpointStatus.SUCCESS)

@@ -1,0 +1,133 @@
+"""A real local HTTP server for action tests: records every request and answers as scripted.
+
+Runs in a background thread (stdlib ``ThreadingHTTPServer``), so it serves sync and async
+callers alike. Script replies with `RecordingHTTPServer.script`: each request consumes the
+next `Reply`; once the script is empty every request gets `default`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How to answer one request: `delay_s` before answering, or `hang` until the server
+    closes (the client's timeout must fire)."""
+
+    status: int = 200
+    body: bytes = b"ok"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    hang: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    #: `time.monotonic()` when the request arrived.
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class RecordingHTTPServer:
+    """Start with `start()` (or as a context manager); `url` is its base URL."""
+
+    def __init__(self, default: Reply | None = None) -> None:
+        self.default = default or Reply()
+        self.requests: list[RecordedRequest] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with `replies`, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def bodies(self) -> list[Any]:
+        return [request.json() for request in self.requests]
+
+    def start(self) -> RecordingHTTPServer:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closing.set()  # releases hanging and slow handlers
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RecordingHTTPServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _next_reply(self) -> Reply:
+        with self._lock:
+            return self._script.popleft() if self._script else self.default
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server._record(
+                    RecordedRequest(
+                        method=self.command,
+                        path=self.path,
+                        headers=dict(self.headers.items()),
+                        body=body,
+                        at=time.monotonic(),
+                    )
+                )
+                reply = server._next_reply()
+                if reply.hang:
+                    server._closing.wait()
+                    return
+                if reply.delay_s and server._closing.wait(reply.delay_s):
+                    return
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (its timeout fired): that is the test's point
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output clean
+
+        return Handler
