@@ -18,6 +18,12 @@ def parse_bound(value: Any) -> int | float | datetime | date:
     if isinstance(value, (int, float, datetime, date)) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
+        # Numbers arrive as text from ${VAR} expansion.
+        for number in (int, float):
+            try:
+                return number(value)
+            except ValueError:
+                pass
         try:
             if "T" in value or " " in value or ":" in value:
                 return datetime.fromisoformat(value)
@@ -50,9 +56,18 @@ class RangeConfig(ColumnsConfig):
             low_temporal = isinstance(self.min, (datetime, date))
             if low_temporal != isinstance(self.max, (datetime, date)):
                 raise ValueError("min and max must both be numbers or both be dates")
-            if self.min > self.max:  # type: ignore[operator]
+            if _comparable(self.min) > _comparable(self.max):  # type: ignore[operator]
                 raise ValueError(f"min {self.min} is greater than max {self.max}")
         return self
+
+
+def _comparable(bound: int | float | datetime | date) -> float | datetime:
+    """A bound in a form where any two of the same kind compare (dates become datetimes)."""
+    if isinstance(bound, datetime):
+        return bound.replace(tzinfo=None)
+    if isinstance(bound, date):
+        return datetime.combine(bound, datetime.min.time())
+    return bound
 
 
 def _bound_literal(bound: Bound, dtype: pl.DataType, column: str) -> pl.Expr:
