@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format clean
+.PHONY: install test lint format bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(CODE)
+
+bench: $(STAMP)
+	$(BIN)/python bench/validation.py $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -11,7 +11,8 @@
     ├── TransientError               the operation may succeed if retried later
     │   └── BackendUnavailableError  Redis (or another backend) cannot be reached
     └── ExecutionError               a run could not complete: report it as an `error` result
-        └── CheckpointTimeoutError   a run exceeded its timeout
+        ├── CheckpointTimeoutError   a run exceeded its timeout
+        └── SourceError              the data source is missing, unreadable or corrupt
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
 An exception means the check could not run at all.
@@ -86,3 +87,12 @@ class CheckpointTimeoutError(ExecutionError):
         self.checkpoint = checkpoint
         self.timeout_s = timeout_s
         super().__init__(f"checkpoint {checkpoint!r} exceeded its timeout of {timeout_s:g} s")
+
+
+class SourceError(ExecutionError):
+    """The data source could not be read: no file matches, or a file is unreadable or corrupt."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"source {source!r}: {problem}")

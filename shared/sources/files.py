@@ -1,0 +1,82 @@
+"""The built-in readers: CSV, TSV, Parquet and NDJSON files, one path or a glob, scanned lazily."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import polars as pl
+
+from shared.errors import SourceError
+from shared.sources.base import READERS
+
+#: Rows read to infer CSV column types: enough to see past a leading run of nulls.
+CSV_INFER_SCHEMA_ROWS = 10_000
+#: Rows probed for date and datetime columns (the probe's cost grows quickly with its size).
+CSV_DATE_PROBE_ROWS = 1_000
+
+_FILE_SCHEME = "file://"
+
+
+def local_path(location: str) -> str:
+    """`location` as a local path or glob; `SourceError` when no file matches it."""
+    path = location[len(_FILE_SCHEME) :] if location.startswith(_FILE_SCHEME) else location
+    if "://" in path:  # a remote URL: polars checks it when it scans
+        return path
+    if glob.has_magic(path):
+        if not glob.glob(path):
+            raise SourceError(location, "no file matches the pattern")
+    elif not Path(path).is_file():
+        raise SourceError(location, "file not found")
+    return path
+
+
+def temporal_columns(path: str, separator: str) -> dict[str, pl.DataType]:
+    """The columns whose first rows read as dates or datetimes, with their type.
+
+    ``try_parse_dates`` on the full scan tries every text column on every row, which costs
+    several times the scan; probing the first rows and naming the temporal columns does not.
+    """
+    probe = pl.scan_csv(
+        path,
+        separator=separator,
+        try_parse_dates=True,
+        n_rows=CSV_DATE_PROBE_ROWS,
+        infer_schema_length=CSV_DATE_PROBE_ROWS,
+    )
+    return {name: dtype for name, dtype in probe.collect_schema().items() if dtype.is_temporal()}
+
+
+def scan_delimited(location: str, separator: str) -> pl.LazyFrame:
+    """A CSV-like file: types inferred from the first rows, date columns parsed as such."""
+    path = local_path(location)
+    return pl.scan_csv(
+        path,
+        separator=separator,
+        infer_schema_length=CSV_INFER_SCHEMA_ROWS,
+        schema_overrides=temporal_columns(path, separator),
+    )
+
+
+def scan_csv(location: str) -> pl.LazyFrame:
+    return scan_delimited(location, ",")
+
+
+def scan_tsv(location: str) -> pl.LazyFrame:
+    return scan_delimited(location, "\t")
+
+
+def scan_parquet(location: str) -> pl.LazyFrame:
+    return pl.scan_parquet(local_path(location))
+
+
+def scan_ndjson(location: str) -> pl.LazyFrame:
+    return pl.scan_ndjson(local_path(location), infer_schema_length=CSV_INFER_SCHEMA_ROWS)
+
+
+READERS.add("csv", scan_csv)
+READERS.add("tsv", scan_tsv)
+READERS.add("parquet", scan_parquet)
+READERS.add("pq", scan_parquet)
+READERS.add("ndjson", scan_ndjson)
+READERS.add("jsonl", scan_ndjson)

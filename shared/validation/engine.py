@@ -1,0 +1,185 @@
+"""`validate_checkpoint`: one checkpoint run's validation, a plain synchronous function.
+
+The async layers run it in a worker thread. It never raises for bad input: a configuration
+problem, a missing or corrupt source, an unknown column or a cancelled run gives a result
+with status ``error`` whose message names the checkpoint, the source and the cause.
+
+Cancellation is checked before the data is read, between planning and scanning, and between
+the scan and the evaluation: polars cannot interrupt a scan midway, so a cancel during the
+scan takes effect when it ends and the result is discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import JsonValue
+
+from shared.errors import CheckfleetError, CheckpointTimeoutError, SourceError
+from shared.models import CheckpointResult, ValidationIssue, utc_now
+from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
+from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, plan_scan, run_scan
+from shared.validators.entries import build_validator
+
+if TYPE_CHECKING:
+    from shared.checkpoint import Checkpoint
+
+logger = logging.getLogger(__name__)
+
+
+class RunCancelledError(CheckfleetError):
+    """The run was cancelled through its `cancel` event."""
+
+
+def _check_cancel(cancel: threading.Event | None, stage: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise RunCancelledError(f"run cancelled {stage}")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def validate_checkpoint(
+    checkpoint: Checkpoint,
+    *,
+    run_id: str,
+    context: Mapping[str, Any] | None = None,
+    cancel: threading.Event | None = None,
+) -> CheckpointResult:
+    """Validate `checkpoint`'s data: one scan, then each validator's judgement."""
+    started = time.perf_counter()
+    run_time = utc_now()
+
+    def failed(message: str) -> CheckpointResult:
+        return error_result(
+            checkpoint,
+            run_id=run_id,
+            message=message,
+            context=context,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            run_time=run_time,
+        )
+
+    try:
+        problems = checkpoint.validate()
+        if problems:
+            listing = "; ".join(str(problem) for problem in problems)
+            return failed(f"invalid configuration: {listing}")
+        validators = [
+            build_validator(entry, checkpoint.validator_config, path=f"validators[{index}]")
+            for index, entry in enumerate(checkpoint.validators)
+        ]
+        _check_cancel(cancel, "before reading the data")
+        plan = plan_scan(checkpoint.data_source, validators)
+        _check_cancel(cancel, "before the scan")
+        row = run_scan(plan)
+        _check_cancel(cancel, "after the scan, before the evaluation")
+        issues, statistics = evaluate_scan(plan, row)
+    except SourceError as exc:
+        return failed(exc.problem)
+    except CheckfleetError as exc:
+        return failed(str(exc))
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        return failed(f"cannot read the data: {_first_line(exc)}")
+    except Exception as exc:  # the job boundary: a validator bug must not kill the worker
+        logger.exception("validation of checkpoint %r crashed", checkpoint.name)
+        return failed(f"unexpected {type(exc).__name__}: {_first_line(exc)}")
+    kept = keep_issues(issues, checkpoint.severity_floor)
+    return _completed_result(
+        checkpoint, run_id, run_time, started, plan, row, kept, statistics, context
+    )
+
+
+def _completed_result(
+    checkpoint: Checkpoint,
+    run_id: str,
+    run_time: datetime,
+    started: float,
+    plan: ScanPlan,
+    row: Mapping[str, Any],
+    issues: list[ValidationIssue],
+    statistics: dict[str, JsonValue],
+    context: Mapping[str, Any] | None,
+) -> CheckpointResult:
+    return CheckpointResult(
+        run_id=run_id,
+        checkpoint_name=checkpoint.name,
+        run_time=run_time,
+        status=decide_status(
+            issues,
+            fail_on_critical=checkpoint.fail_on_critical,
+            fail_on_high=checkpoint.fail_on_high,
+        ),
+        data_asset=checkpoint.data_source,
+        row_count=int(row[ROW_COUNT_COLUMN]),
+        issues=issues,
+        statistics=statistics,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        metadata=run_metadata(checkpoint, context),
+    )
+
+
+def evaluate_scan(
+    plan: ScanPlan, row: Mapping[str, Any]
+) -> tuple[list[ValidationIssue], dict[str, JsonValue]]:
+    """Every validator's issues, and the statistics: row count, column types and, per
+    validator, its figures (``{"validator": name, "figures": {...}}`` in list order)."""
+    row_count = int(row[ROW_COUNT_COLUMN])
+    issues: list[ValidationIssue] = []
+    figures: list[JsonValue] = []
+    for part in plan.validators:
+        evaluation = part.validator.evaluate(local_values(part, row), row_count)
+        issues.extend(evaluation.issues)
+        figures.append({"validator": part.validator.name, "figures": evaluation.figures})
+    statistics: dict[str, JsonValue] = {
+        "row_count": row_count,
+        "columns": {name: str(dtype) for name, dtype in plan.schema.items()},
+        "validators": figures,
+    }
+    return issues, statistics
+
+
+def validate_with_timeout(
+    checkpoint: Checkpoint,
+    *,
+    run_id: str,
+    context: Mapping[str, Any] | None = None,
+    timeout_s: float | None,
+) -> CheckpointResult:
+    """`validate_checkpoint` in a helper thread, abandoned with an ``error`` result after
+    `timeout_s` (the run is cancelled; the scan in progress ends in the background)."""
+    valid_timeout = (
+        isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool) and timeout_s > 0
+    )
+    if timeout_s is None or not valid_timeout:  # validate() reports a bad timeout
+        return validate_checkpoint(checkpoint, run_id=run_id, context=context)
+    started = time.perf_counter()
+    cancel = threading.Event()
+    outcome: list[CheckpointResult] = []
+
+    def work() -> None:
+        outcome.append(
+            validate_checkpoint(checkpoint, run_id=run_id, context=context, cancel=cancel)
+        )
+
+    thread = threading.Thread(target=work, name=f"checkfleet-validate-{run_id}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if outcome:
+        return outcome[0]
+    cancel.set()
+    return error_result(
+        checkpoint,
+        run_id=run_id,
+        message=str(CheckpointTimeoutError(str(checkpoint.name), float(timeout_s))),
+        context=context,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )

@@ -1,0 +1,159 @@
+"""The base of every validator, their registry, and the config fields they all share.
+
+A validator contributes polars expressions to the ONE query of a checkpoint run (`plan`), then
+turns the values those expressions computed into issues and figures (`evaluate`). It never
+reads data itself, so any number of validators costs one scan.
+
+A validator is built fresh for each run from its spec, so `plan` may keep what `evaluate` needs
+on ``self``. To add one: subclass `Validator`, set `name` and `config_model`, implement `plan`
+and `evaluate`, and decorate the class with `register_validator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from shared.errors import SpecError
+from shared.models import MAX_SAMPLE_SIZE, Severity, ValidationIssue
+from shared.problems import problems_from_validation_error, raise_problems
+from shared.registry import Registry
+from shared.validators.severity import sample_values, severity_for_ratio
+
+#: How many sample values an issue carries unless a validator's config says otherwise.
+DEFAULT_SAMPLE_SIZE = 5
+#: Float slack when comparing a pass fraction with `mostly`.
+_EPSILON = 1e-12
+
+
+class ValidatorConfig(BaseModel):
+    """Fields every validator accepts; unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    #: The fraction of checked units (rows, columns...) that must pass; 1.0 means all.
+    mostly: float = Field(default=1.0, gt=0.0, le=1.0)
+    #: A fixed severity for this validator's issues, instead of one from the failing ratio.
+    severity: Severity | None = None
+    #: The most offending values an issue carries.
+    sample_size: int = Field(default=DEFAULT_SAMPLE_SIZE, ge=0, le=MAX_SAMPLE_SIZE)
+
+
+ConfigT = TypeVar("ConfigT", bound=ValidatorConfig)
+
+
+@dataclass
+class Evaluation:
+    """What a validator concluded: its issues and JSON-able figures (per column, usually)."""
+
+    issues: list[ValidationIssue] = field(default_factory=list)
+    figures: dict[str, JsonValue] = field(default_factory=dict)
+
+
+class Validator(Generic[ConfigT]):
+    """Base class of validators: a typed config, `plan` and `evaluate`."""
+
+    #: The registered type name, as written in specs (``"range"``).
+    name: ClassVar[str] = ""
+    #: The pydantic model of this validator's config.
+    config_model: ClassVar[type[ValidatorConfig]] = ValidatorConfig
+
+    def __init__(self, config: ConfigT | Mapping[str, Any] | None = None, /, **fields: Any):
+        if isinstance(config, BaseModel):
+            data: dict[str, Any] = config.model_dump(exclude_unset=True)
+        else:
+            data = dict(config or {})
+        data.update(fields)
+        self.config: ConfigT = self.parse_config(data)
+
+    @classmethod
+    def parse_config(cls, data: Mapping[str, Any]) -> ConfigT:
+        """The validated config; `SpecError` listing every bad field at ``config.<field>``."""
+        try:
+            config = cls.config_model.model_validate(dict(data))
+        except ValidationError as exc:
+            raise_problems(problems_from_validation_error(exc, prefix="config"))
+            raise  # unreachable: raise_problems raised
+        return config  # type: ignore[return-value]
+
+    def to_spec(self) -> dict[str, Any]:
+        """``{"type": name, "config": {...}}`` with only the fields that differ from defaults."""
+        config = self.config.model_dump(mode="json", exclude_defaults=True)
+        return {"type": self.name, "config": config} if config else {"type": self.name}
+
+    def plan(self, schema: pl.Schema) -> dict[str, pl.Expr]:
+        """Aggregations to compute, each reducing the data to one value, by a local key.
+
+        Raise `SpecError` (path under ``config``) when the config does not fit the data, e.g.
+        an unknown column.
+        """
+        raise NotImplementedError
+
+    def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
+        """Issues and figures from the values `plan`'s expressions computed (same keys)."""
+        raise NotImplementedError
+
+    # Helpers for subclasses.
+
+    def require_columns(
+        self, schema: pl.Schema, columns: Iterable[str], *, field_name: str = "columns"
+    ) -> list[str]:
+        """`columns`, checked to exist in `schema`; `SpecError` naming the unknown ones."""
+        wanted = list(columns)
+        unknown = [column for column in wanted if column not in schema]
+        if unknown:
+            known = ", ".join(schema.names())
+            names = ", ".join(repr(column) for column in unknown)
+            raise SpecError(
+                f"unknown column{'s' if len(unknown) > 1 else ''} {names}; the data has: {known}",
+                path=f"config.{field_name}",
+            )
+        return wanted
+
+    def passes(self, ratio: float) -> bool:
+        """Whether a failing `ratio` is tolerated by ``mostly`` (the fraction that must pass)."""
+        return 1.0 - ratio >= self.config.mostly - _EPSILON
+
+    def make_issue(
+        self,
+        *,
+        column: str | None,
+        issue_type: str,
+        count: int,
+        ratio: float,
+        message: str,
+        sample: Iterable[Any] | None = None,
+    ) -> ValidationIssue | None:
+        """An issue, or None when ``mostly`` tolerates `ratio`. Severity from the ratio unless
+        the config fixes it."""
+        ratio = min(1.0, max(0.0, ratio))
+        if count <= 0 and ratio <= 0.0:
+            return None
+        if self.passes(ratio):
+            return None
+        return ValidationIssue(
+            validator=self.name,
+            column=column,
+            issue_type=issue_type,
+            count=max(0, count),
+            ratio=ratio,
+            severity=self.config.severity or severity_for_ratio(ratio),
+            message=message,
+            sample=sample_values(sample, self.config.sample_size),
+        )
+
+
+#: Validator classes by name. Unknown names raise `UnknownTypeError` listing the known ones.
+VALIDATORS: Registry[type[Validator[Any]]] = Registry("validator")
+
+ValidatorT = TypeVar("ValidatorT", bound=type[Validator[Any]])
+
+
+def register_validator(cls: ValidatorT) -> ValidatorT:
+    """Class decorator: register `cls` under its `name`."""
+    VALIDATORS.add(cls.name, cls)
+    return cls

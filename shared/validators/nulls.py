@@ -1,0 +1,93 @@
+"""Null checks: `null` (report nulls), `not_null` (named columns hold none) and `completeness`
+(a minimum non-null ratio)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import polars as pl
+from pydantic import Field
+
+from shared.validators.base import Evaluation, ValidatorConfig, register_validator
+from shared.validators.rowcheck import RowCheck, percent
+
+
+class NullConfig(ValidatorConfig):
+    #: Columns to check; None checks every column.
+    columns: list[str] | None = None
+    #: Report a column only when its null ratio is above this; None reports any null.
+    max_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class NotNullConfig(ValidatorConfig):
+    columns: list[str] = Field(min_length=1)
+
+
+class CompletenessConfig(ValidatorConfig):
+    #: Columns to check; None checks every column.
+    columns: list[str] | None = None
+    #: The smallest tolerated fraction of non-null values.
+    min_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class _NullCount(RowCheck[Any]):
+    issue_type: ClassVar[str] = "null_values"
+    collects_samples: ClassVar[bool] = False  # every failing value is null
+
+    def target_columns(self, schema: pl.Schema) -> list[str]:
+        columns: list[str] | None = self.config.columns
+        return schema.names() if columns is None else self.require_columns(schema, columns)
+
+    def failing(self, column: str, dtype: pl.DataType) -> pl.Expr:
+        return pl.col(column).is_null()
+
+    def checked(self, column: str) -> pl.Expr:
+        return pl.len()
+
+    def describe(self, column: str, count: int, ratio: float) -> str:
+        return f"column {column!r} has {count:,} null values ({percent(ratio)} of rows)"
+
+
+@register_validator
+class NullValidator(_NullCount):
+    """An issue for every column holding nulls, or only above ``max_ratio``."""
+
+    name = "null"
+    config_model = NullConfig
+
+    def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
+        evaluation = super().evaluate(values, row_count)
+        limit: float | None = self.config.max_ratio
+        if limit is not None:
+            evaluation.issues = [issue for issue in evaluation.issues if issue.ratio > limit]
+        return evaluation
+
+
+@register_validator
+class NotNullValidator(_NullCount):
+    """The named columns hold no null (or at most ``1 - mostly`` of them)."""
+
+    name = "not_null"
+    config_model = NotNullConfig
+
+
+@register_validator
+class CompletenessValidator(_NullCount):
+    """Each column's non-null ratio is at least ``min_ratio``."""
+
+    name = "completeness"
+    config_model = CompletenessConfig
+    issue_type = "incomplete"
+
+    def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
+        evaluation = super().evaluate(values, row_count)
+        floor: float = self.config.min_ratio
+        evaluation.issues = [issue for issue in evaluation.issues if 1.0 - issue.ratio < floor]
+        return evaluation
+
+    def describe(self, column: str, count: int, ratio: float) -> str:
+        return (
+            f"column {column!r} is {percent(1.0 - ratio)} complete,"
+            f" below the required {percent(self.config.min_ratio)} ({count:,} nulls)"
+        )

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+import pytest
+
+from shared.async_base import AsyncBaseTrigger, TriggerConfig, TriggerResult
+from shared.checkpoint import Checkpoint, CheckpointResult, CheckpointStatus
+from shared.codec import packb, unpackb
+from shared.errors import SpecError
+from shared.specs import ACTIONS, TRIGGERS
+from shared.validators import RangeValidator
+from tests.support.checkpoints import stand_in_strategies, write_frame
+
+__all__ = ["stand_in_strategies"]
+pytestmark = pytest.mark.usefixtures("stand_in_strategies")
+
+
+class NoteAction:
+    """A stand-in action with a spec form."""
+
+    def __init__(self, note: str = "") -> None:
+        self.note = note
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"type": "note", "note": self.note}
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> NoteAction:
+        if set(spec) - {"note"}:
+            raise SpecError(f"unknown field {sorted(set(spec) - {'note'})[0]!r}")
+        return cls(**spec)
+
+
+class EveryConfig(TriggerConfig):
+    interval_s: float = 60.0
+
+
+class EveryTrigger(AsyncBaseTrigger[EveryConfig]):
+    trigger_type: ClassVar[str] = "test_every"
+
+    @classmethod
+    def _default_config(cls) -> EveryConfig:
+        return EveryConfig()
+
+    async def should_trigger_async(self) -> TriggerResult:
+        return TriggerResult(should_run=True)
+
+
+@pytest.fixture(autouse=True)
+def components() -> Iterator[None]:
+    ACTIONS.add("note", NoteAction)
+    TRIGGERS.add("test_every", EveryTrigger, replace=True)
+    yield
+    ACTIONS.remove("note")
+    TRIGGERS.remove("test_every")
+
+
+FRAME = pl.DataFrame({"id": [1, 2, 2, 4], "amount": [1.0, None, 3.0, 250.0]})
+
+
+def full_checkpoint(source: str) -> Checkpoint:
+    checkpoint = Checkpoint(
+        name="orders",
+        data_source=source,
+        validators=[
+            "null",
+            {"type": "unique", "config": {"columns": ["id"]}},
+            RangeValidator(columns=["amount"], min=0, max=100),
+        ],
+        validator_config={"null": {"columns": ["amount"]}},
+        strategy={"type": "pipeline", "stages": [[0], [1]]},
+        min_severity="medium",
+        fail_on_high=True,
+        timeout_s=30,
+        tags=["nightly"],
+        metadata={"owner": "data-team"},
+    )
+    checkpoint.add_action(NoteAction("hello")).add_trigger(EveryTrigger(interval_s=5))
+    return checkpoint
+
+
+def test_spec_round_trips_through_msgpack_and_runs_the_same(tmp_path: Path) -> None:
+    original = full_checkpoint(write_frame(tmp_path, FRAME))
+    spec = original.to_spec()
+    travelled = Checkpoint.from_spec(unpackb(packb(spec)))
+    assert travelled == original
+    assert travelled.to_spec() == spec
+    assert isinstance(travelled.actions[0], NoteAction) and travelled.actions[0].note == "hello"
+    assert isinstance(travelled.triggers[0], EveryTrigger)
+    assert travelled.triggers[0].config.interval_s == 5
+    assert spec["triggers"] == [{"type": "test_every", "interval_s": 5.0}]
+    assert spec["validators"][2] == {
+        "type": "range",
+        "config": {"columns": ["amount"], "min": 0, "max": 100},
+    }
+
+    def comparable(result: CheckpointResult) -> dict[str, Any]:
+        data = result.to_dict()
+        del data["run_time"], data["duration_ms"]
+        return data
+
+    first, second = original.run(run_id="same"), travelled.run(run_id="same")
+    assert first.status is CheckpointStatus.FAILURE
+    assert comparable(first) == comparable(second)
+
+
+def test_defaults() -> None:
+    checkpoint = Checkpoint("c", "x.csv", validators=["null"])
+    assert (checkpoint.fail_on_critical, checkpoint.fail_on_high) == (True, False)
+    assert checkpoint.strategy == "concurrent" and checkpoint.min_severity == "low"
+    assert checkpoint.timeout_s == 300.0 and checkpoint.actions == [] and checkpoint.triggers == []
+    assert Checkpoint.from_spec({"name": "c", "data_source": "x.csv", "validators": ["null"]}) == (
+        checkpoint
+    )
+    assert checkpoint.validate() == []
+
+
+def test_path_data_source(tmp_path: Path) -> None:
+    assert Checkpoint("c", tmp_path / "x.csv").data_source == str(tmp_path / "x.csv")
+
+
+def test_validate_reports_every_problem_without_reading_data() -> None:
+    checkpoint = Checkpoint(
+        name="",
+        data_source="missing-but-unread.csv",
+        validators=["nope", {"type": "range", "config": {"columns": ["a"], "min": 5, "max": 1}}],
+        validator_config={"null": {}},
+        strategy="fastest",
+        min_severity="urgent",
+        fail_on_high="yes",  # type: ignore[arg-type]
+        timeout_s=0,
+        tags=[1],  # type: ignore[list-item]
+        metadata={"tags": "x", "when": object()},
+    )
+    paths = [problem.path for problem in checkpoint.validate()]
+    assert paths == [
+        "name",
+        "validators[0]",
+        "validators[1].config",
+        "validator_config.null",
+        "strategy.type",
+        "min_severity",
+        "fail_on_high",
+        "timeout_s",
+        "tags",
+        "metadata",
+        "metadata.tags",
+    ]
+    assert str(checkpoint.validate()[2]) == "validators[1].config: min 5 is greater than max 1"
+
+
+def test_strategy_config_is_checked() -> None:
+    checkpoint = Checkpoint(
+        "c", "x.csv", validators=["null"], strategy={"type": "pipeline", "x": 1}
+    )
+    (problem,) = checkpoint.validate()
+    assert problem.path == "strategy" and "unknown field 'x'" in problem.message
+
+
+def test_from_spec_lists_unknown_keys_and_bad_components() -> None:
+    spec = {
+        "name": "c",
+        "validators": ["null"],
+        "thresholds": {},
+        "actions": [{"type": "nope"}, {"type": "note", "colour": "red"}],
+        "triggers": [{"type": "test_every", "interval_s": "soon"}],
+    }
+    with pytest.raises(SpecError) as caught:
+        Checkpoint.from_spec(spec, path="checkpoints[3]")
+    message = str(caught.value)
+    assert caught.value.path == "checkpoints[3].thresholds"
+    for part in (
+        "checkpoints[3].thresholds: unknown key",
+        "checkpoints[3].data_source: is required",
+        "checkpoints[3].actions[0].type: unknown action type 'nope'; known: note",
+        "checkpoints[3].actions[1]: unknown field 'colour'",
+        "checkpoints[3].triggers[0]: test_every: interval_s:",
+    ):
+        assert part in message
+
+
+def test_to_spec_refuses_an_action_without_a_spec_form() -> None:
+    checkpoint = Checkpoint("c", "x.csv", validators=["null"], actions=[print])
+    with pytest.raises(SpecError, match=r"actions\[0\]: builtin_function_or_method has no spec"):
+        checkpoint.to_spec()
+    assert checkpoint != Checkpoint("c", "x.csv", validators=["null"], actions=[print])
+    assert checkpoint == checkpoint
+
+
+def test_run_without_arguments_makes_a_run_id(tmp_path: Path) -> None:
+    result = Checkpoint("c", write_frame(tmp_path, FRAME), validators=["null"]).run()
+    assert len(result.run_id) == 32 and result.status is CheckpointStatus.FAILURE  # 25% nulls
