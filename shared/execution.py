@@ -10,6 +10,7 @@ unknown checkpoint, a broken spec or an unexpected exception each become a resul
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import threading
@@ -23,6 +24,7 @@ from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
+from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
 from shared.specs import STRATEGIES, build_component
 from shared.validation import error_result, validate_checkpoint
@@ -54,6 +56,13 @@ class CheckpointExecutor:
         self, checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
     ) -> CheckpointResult:
         """Validate, then run the actions; an `error` result on timeout or any failure."""
+        label = checkpoint.name if isinstance(checkpoint.name, str) else repr(checkpoint.name)
+        with bind_run(run_id, label):
+            return await self._execute(checkpoint, run_id=run_id, context=context)
+
+    async def _execute(
+        self, checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None
+    ) -> CheckpointResult:
         started = time.perf_counter()
         cancel = threading.Event()
         try:
@@ -82,9 +91,14 @@ class CheckpointExecutor:
         cancel: threading.Event,
     ) -> CheckpointResult:
         loop = asyncio.get_running_loop()
+        # run_in_executor does not carry context variables: copy them, so the validation
+        # thread's log lines name the run too.
+        run_context = contextvars.copy_context()
         return await loop.run_in_executor(
             self._thread_pool,
-            lambda: validate_checkpoint(checkpoint, run_id=run_id, context=context, cancel=cancel),
+            lambda: run_context.run(
+                validate_checkpoint, checkpoint, run_id=run_id, context=context, cancel=cancel
+            ),
         )
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:

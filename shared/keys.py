@@ -57,6 +57,16 @@ class Keys:
         checkpoint and trigger, so each sees every event once across all schedulers."""
         return self._key("trigger", checkpoint, trigger)
 
+    def worker(self, worker_id: str) -> str:
+        """A worker's heartbeat (msgpack map, expires unless renewed): ``checkfleet stats``
+        counts live workers and their runs in progress from these."""
+        return self._key("worker", worker_id)
+
+    @property
+    def workers_pattern(self) -> str:
+        """SCAN pattern matching every worker heartbeat key."""
+        return self._key("worker", "*")
+
     def published(self, run_id: str) -> str:
         """Marker recording that a run's result was appended to the results stream."""
         return self._key("published", run_id)

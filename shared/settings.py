@@ -20,6 +20,11 @@ CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how lon
                                                              may finish before they are re-queued
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
+CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or ``json`` (one
+                                                             object a line, for log shippers)
+CHECKFLEET_LOG_LEVEL            INFO                         DEBUG, INFO, WARNING, ERROR, CRITICAL
+CHECKFLEET_METRICS_PORT         (none)                       serve Prometheus metrics on this port
+                                                             (worker and scheduler); off when unset
 =============================== ============================ =====================================
 """
 
@@ -41,6 +46,11 @@ _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
 _MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 T = TypeVar("T")
+
+#: Values of CHECKFLEET_LOG_FORMAT.
+LOG_FORMATS = ("text", "json")
+#: Values of CHECKFLEET_LOG_LEVEL.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _parse_redis_url(raw: str) -> str:
@@ -90,6 +100,27 @@ def _module_list(raw: str) -> tuple[str, ...]:
     return modules
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, got {raw!r}")
+    return value
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 65_535:
+        raise ValueError(f"must be a TCP port (1-65535), got {value}")
+    return value
+
+
 def _non_empty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -111,6 +142,10 @@ class Settings:
     job_timeout_s: float = 300.0
     graceful_shutdown_s: int = 30
     plugins: tuple[str, ...] = field(default=())
+    log_format: str = "text"
+    log_level: str = "INFO"
+    #: Port of the Prometheus endpoint; None turns metrics serving off.
+    metrics_port: int | None = None
 
     @property
     def keys(self) -> Keys:
@@ -147,6 +182,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
     "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
+    "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
+    "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),
+    "CHECKFLEET_METRICS_PORT": ("metrics_port", _port),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from shared import codec
 from shared.job import RunRequest, usable_run_id
+from shared.logs import bind_run
 from shared.models import CheckpointResult
 from shared.validation import error_result
 from worker.state import STATE_KEY, WorkerState
@@ -32,8 +33,25 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     except ValidationError as exc:
         return await _reject(state, job_id, payload, exc)
     run_id = request.run_id or job_id  # the job id is stable across retries of this job
-    result = await state.executor.execute_request(request, run_id=run_id, catalog=state.catalog)
-    await state.publisher.publish(result)
+    heartbeat = state.monitor.heartbeat
+    with bind_run(run_id, request.checkpoint_label), state.metrics.track_job():
+        heartbeat.jobs_in_progress += 1
+        try:
+            result = await state.executor.execute_request(
+                request, run_id=run_id, catalog=state.catalog
+            )
+            await state.publisher.publish(result)
+        finally:
+            heartbeat.jobs_in_progress -= 1
+        heartbeat.jobs_done += 1
+        state.metrics.record_result(result)
+        logger.info(
+            "run finished: %s in %.0f ms, %d issues%s",
+            result.status.value,
+            result.duration_ms,
+            len(result.issues),
+            f"; error: {result.error}" if result.error else "",
+        )
     return result.to_dict()
 
 
@@ -46,7 +64,10 @@ async def _reject(state: WorkerState, job_id: str, payload: Any, error: Validati
     name = payload.get("checkpoint") if isinstance(payload, dict) else None
     label = name if isinstance(name, str) and name else "<unknown>"
     result: CheckpointResult = error_result(label, run_id=run_id, message=reason)
-    await state.publisher.publish(result)
+    with bind_run(run_id, label):
+        await state.publisher.publish(result)
+        state.metrics.record_result(result)
+        logger.warning("rejected: %s", reason)
     return result.to_dict()
 
 

@@ -14,8 +14,12 @@ from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.errors import ConfigError
 from shared.execution import CheckpointExecutor
+from shared.fleet import Heartbeat, new_worker_id, started_now
+from shared.logs import configure_logging
+from shared.metrics import WorkerMetrics, serve_metrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
+from worker.monitor import WorkerMonitor
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -44,6 +48,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
     """The start-up and shutdown hooks of a worker configured by `settings`."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # Here, not at import: arq's CLI configures its logging after importing the settings,
+        # and this replaces arq's handler so every line (arq's too) has one format.
+        configure_logging(settings)
         import_plugins(settings.plugins)
         catalog = CheckpointCatalog.from_location(settings.checkpoints)
         thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
@@ -52,6 +59,11 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB
         )
         await open_http_session()
+        metrics = WorkerMetrics()
+        heartbeat = Heartbeat(
+            worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
+        )
+        monitor = WorkerMonitor(ctx["redis"], settings.keys, heartbeat, metrics)
         ctx[STATE_KEY] = WorkerState(
             settings=settings,
             catalog=catalog,
@@ -59,9 +71,14 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             action_context=action_context,
             executor=CheckpointExecutor(thread_pool=thread_pool, action_context=action_context),
             publisher=ResultPublisher(ctx["redis"], settings),
+            metrics=metrics,
+            monitor=monitor,
+            metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
+        monitor.start()
         logger.info(
-            "worker ready: queue %s, %d checkpoints registered (%s)",
+            "worker %s ready: queue %s, %d checkpoints registered (%s)",
+            heartbeat.worker_id,
             settings.keys.queue,
             len(catalog),
             ", ".join(catalog.names()) or "inline specs only",
@@ -71,6 +88,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         state: WorkerState | None = ctx.pop(STATE_KEY, None)
         if state is None:
             return
+        await state.monitor.stop()
+        if state.metrics_server is not None:
+            state.metrics_server.close()
         await close_http_session()
         await state.action_context.aclose()
         state.thread_pool.shutdown(wait=True, cancel_futures=True)

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
+from shared.metrics import MetricsServer, WorkerMetrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
+from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
@@ -23,3 +25,6 @@ class WorkerState:
     action_context: AsyncExecutionContext
     executor: CheckpointExecutor
     publisher: ResultPublisher
+    metrics: WorkerMetrics
+    monitor: WorkerMonitor
+    metrics_server: MetricsServer | None = None

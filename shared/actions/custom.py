@@ -8,6 +8,7 @@ The function may return an `ActionResult`, None or True (success), False (failur
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import inspect
 from collections.abc import Callable
@@ -96,7 +97,11 @@ class CustomAction(BuiltinAction[CustomConfig]):
             context = current_context()
             executor = context.executor if context is not None else None
             loop = asyncio.get_running_loop()
-            returned = await loop.run_in_executor(executor, callback, checkpoint_result)
+            # The thread runs in a copy of this context, so the callback's log lines name the run.
+            run_context = contextvars.copy_context()
+            returned = await loop.run_in_executor(
+                executor, run_context.run, callback, checkpoint_result
+            )
             if inspect.isawaitable(returned):  # a sync function returning a coroutine
                 returned = await returned
         return self._interpret(returned)

@@ -10,6 +10,7 @@ its result is reported instead of repeating the side effect.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -127,7 +128,11 @@ class SyncActionAdapter(AsyncBaseAction[ActionConfig]):
                         assert previous is not None
                         self._running = None
                         return previous.result()
-                    future = executor.submit(self._action.execute, checkpoint_result)
+                    # A copy of this context: the action's log lines name the run.
+                    run_context = contextvars.copy_context()
+                    future = executor.submit(
+                        run_context.run, self._action.execute, checkpoint_result
+                    )
                     self._running, self._running_for = future, checkpoint_result
                     break
             await _wait_for_thread(previous)

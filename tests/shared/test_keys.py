@@ -24,6 +24,7 @@ def test_every_name_is_under_the_prefix() -> None:
         keys.published("run-1"),
         keys.run_result("run-1"),
         keys.trigger_group("nightly", "event"),
+        keys.worker("host:1:ab"),
     ]
     assert all(name.startswith("acme:") for name in names)
     assert len(set(names)) == len(names)

@@ -39,7 +39,7 @@ def test_every_variable_is_read() -> None:
     assert settings.job_timeout_s == 12.5
     assert settings.graceful_shutdown_s == 5
     assert settings.plugins == ("acme.checks", "acme.actions")
-    assert len(ENVIRONMENT_VARIABLES) == 9
+    assert len(ENVIRONMENT_VARIABLES) == 12
 
 
 def test_unix_socket_url_is_accepted() -> None:

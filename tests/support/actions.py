@@ -4,6 +4,7 @@ checkpoints with custom actions can travel to workers as specs."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 from shared.models import CheckpointResult
@@ -23,3 +24,9 @@ async def hang(result: CheckpointResult) -> str:
 
 def explode(result: CheckpointResult) -> str:
     raise RuntimeError(f"boom in {result.checkpoint_name}")
+
+
+def log_line(result: CheckpointResult) -> str:
+    """A synchronous callback (it runs in a thread) that writes one log line."""
+    logging.getLogger("tests.support.actions").warning("hello from %s", result.checkpoint_name)
+    return "logged"

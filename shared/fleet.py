@@ -1,0 +1,132 @@
+"""What an operator can learn about a fleet from Redis: worker heartbeats and fleet figures.
+
+arq's own health-check key is one per queue (every worker overwrites it), so it cannot count
+workers. Each checkfleet worker therefore also renews its own heartbeat key
+(`Keys.worker`), a msgpack map that expires `HEARTBEAT_TTL_S` after the last renewal: a worker
+that dies disappears from `read_fleet_stats` within that time.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from shared import codec
+from shared.errors import DecodeError
+from shared.keys import Keys
+from shared.models import CheckpointStatus, utc_now
+
+#: Seconds between heartbeat renewals.
+HEARTBEAT_INTERVAL_S = 5.0
+#: A heartbeat not renewed for this long means the worker is gone.
+HEARTBEAT_TTL_S = 15.0
+#: How many of the newest results `read_fleet_stats` counts by status.
+RECENT_RESULTS = 1000
+
+
+def new_worker_id() -> str:
+    """``<host>:<pid>:<random>``: unique even when a pid is reused after a restart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(slots=True)
+class Heartbeat:
+    """One worker's state, as written to its heartbeat key."""
+
+    worker_id: str
+    started_at: str
+    jobs_in_progress: int = 0
+    jobs_done: int = 0
+    queue: str = ""
+
+
+@dataclass(slots=True)
+class FleetStats:
+    """A snapshot of a fleet for ``checkfleet stats``."""
+
+    queue_depth: int
+    results_stream_length: int
+    dead_letters: int
+    workers: list[Heartbeat] = field(default_factory=list)
+    #: Counts by status over the newest `RECENT_RESULTS` results.
+    recent_results: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def jobs_in_progress(self) -> int:
+        return sum(worker.jobs_in_progress for worker in self.workers)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "queue_depth": self.queue_depth,
+            "results_stream_length": self.results_stream_length,
+            "dead_letters": self.dead_letters,
+            "live_workers": len(self.workers),
+            "jobs_in_progress": self.jobs_in_progress,
+            "workers": [asdict(worker) for worker in self.workers],
+            "recent_results": self.recent_results,
+        }
+
+
+def started_now() -> str:
+    return utc_now().isoformat()
+
+
+async def write_heartbeat(redis: Redis, keys: Keys, heartbeat: Heartbeat) -> None:
+    await redis.set(
+        keys.worker(heartbeat.worker_id),
+        codec.packb(asdict(heartbeat)),
+        px=int(HEARTBEAT_TTL_S * 1000),
+    )
+
+
+async def clear_heartbeat(redis: Redis, keys: Keys, worker_id: str) -> None:
+    await redis.delete(keys.worker(worker_id))
+
+
+async def read_heartbeats(redis: Redis, keys: Keys) -> list[Heartbeat]:
+    """Live workers, oldest first. An unreadable heartbeat is skipped, not fatal."""
+    names = [name async for name in redis.scan_iter(match=keys.workers_pattern, count=500)]
+    if not names:
+        return []
+    beats: list[Heartbeat] = []
+    for raw in await redis.mget(names):
+        if raw is None:  # expired between SCAN and MGET
+            continue
+        try:
+            beats.append(Heartbeat(**codec.unpackb(raw)))
+        except (DecodeError, TypeError, ValueError):
+            continue
+    return sorted(beats, key=lambda beat: (beat.started_at, beat.worker_id))
+
+
+async def read_fleet_stats(redis: Redis, keys: Keys, recent: int = RECENT_RESULTS) -> FleetStats:
+    """Queue depth, stream lengths, live workers and the newest results by status."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zcard(keys.queue)
+        pipe.xlen(keys.results)
+        pipe.xlen(keys.dead)
+        pipe.xrevrange(keys.results, count=recent)
+        queued, results, dead, entries = await pipe.execute()
+    statuses: Counter[str] = Counter({status.value: 0 for status in CheckpointStatus})
+    for _entry_id, fields in entries:
+        status = fields.get(b"status", b"?")
+        statuses[status.decode(errors="replace") if isinstance(status, bytes) else str(status)] += 1
+    return FleetStats(
+        queue_depth=int(queued),
+        results_stream_length=int(results),
+        dead_letters=int(dead),
+        workers=await read_heartbeats(redis, keys),
+        recent_results=dict(statuses),
+    )
+
+
+def heartbeat_age_s(heartbeat: Heartbeat, now: datetime | None = None) -> float:
+    """Seconds since the worker started."""
+    started = datetime.fromisoformat(heartbeat.started_at)
+    return ((now or utc_now()) - started).total_seconds()

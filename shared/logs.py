@@ -1,0 +1,114 @@
+"""Logging: stdlib `logging`, configured once at an entry point, in text or JSON.
+
+Library code only calls ``logging.getLogger(__name__)``. An entry point (the CLI, a worker's
+``on_startup``, the scheduler) calls `configure_logging`. While a run executes, `bind_run` puts
+its run id and checkpoint name in a context variable, and every log line written in that
+context (in the event loop task, or in a thread started with `contextvars.copy_context`) carries
+them: ``[orders run=ab12]`` in text, ``"run_id"`` / ``"checkpoint"`` keys in JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from shared.settings import Settings
+
+#: The loggers of libraries whose own handlers we replace, so their lines use our format once.
+_ADOPTED_LOGGERS = ("arq",)
+_TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s%(run_label)s: %(message)s"
+_TEXT_DATE_FORMAT = "%H:%M:%S"
+
+_RUN: ContextVar[tuple[str, str] | None] = ContextVar("checkfleet_run", default=None)
+
+
+@contextmanager
+def bind_run(run_id: str, checkpoint: str) -> Iterator[None]:
+    """Every log line written inside the block carries `run_id` and `checkpoint`."""
+    token = _RUN.set((run_id, checkpoint))
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def bound_run() -> tuple[str, str] | None:
+    """(run id, checkpoint) of the run bound in this context, if any."""
+    return _RUN.get()
+
+
+class RunContextFilter(logging.Filter):
+    """Adds ``run_id``, ``checkpoint`` and a ready-made ``run_label`` to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        bound = _RUN.get()
+        run_id, checkpoint = bound if bound else (None, None)
+        record.run_id = run_id
+        record.checkpoint = checkpoint
+        record.run_label = f" [{checkpoint} run={run_id}]" if bound else ""
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, run fields, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for field in ("run_id", "checkpoint"):
+            value = getattr(record, field, None)
+            if value is not None:
+                entry[field] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def build_handler(log_format: str = "text", stream: IO[str] | None = None) -> logging.Handler:
+    """A stream handler (stderr by default) in `log_format` with the run fields filled in."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RunContextFilter())
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(_TEXT_FORMAT, _TEXT_DATE_FORMAT))
+    handler.set_name("checkfleet")
+    return handler
+
+
+def configure_logging(
+    settings: Settings | None = None,
+    *,
+    log_format: str | None = None,
+    level: str | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """Send every log line to one handler on the root logger, in the configured format.
+
+    Idempotent: a second call replaces the handler of the first. Loggers of libraries that
+    install their own handler (arq's CLI does) lose it and propagate to ours instead.
+    """
+    chosen_format = log_format or (settings.log_format if settings else "text")
+    chosen_level = level or (settings.log_level if settings else "INFO")
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.get_name() == "checkfleet":
+            root.removeHandler(existing)
+    root.addHandler(build_handler(chosen_format, stream))
+    root.setLevel(chosen_level)
+    for name in _ADOPTED_LOGGERS:
+        adopted = logging.getLogger(name)
+        for existing in list(adopted.handlers):
+            adopted.removeHandler(existing)
+        adopted.setLevel(logging.NOTSET)
+        adopted.propagate = True

@@ -1,0 +1,50 @@
+"""Worker heartbeats and fleet statistics, on the real private Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from shared.fleet import Heartbeat, clear_heartbeat, read_fleet_stats, write_heartbeat
+from shared.models import CheckpointStatus
+from shared.redis_connection import connect
+from shared.settings import Settings
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = connect(settings)
+    yield client
+    await client.aclose()
+
+
+async def test_stats_count_queue_streams_workers_and_recent_statuses(
+    redis: Redis, settings: Settings
+) -> None:
+    keys = settings.keys
+    await redis.zadd(keys.queue, {"job-1": 1, "job-2": 2})
+    for status in ("success", "failure", "failure", "error"):
+        await redis.xadd(keys.results, {"run_id": "r", "status": status})
+    await redis.xadd(keys.dead, {"reason": "x"})
+    await write_heartbeat(redis, keys, Heartbeat("w-1", "2026-01-01T00:00:00+00:00", 2, 5))
+    await write_heartbeat(redis, keys, Heartbeat("w-2", "2026-01-01T00:00:01+00:00", 1, 0))
+    await redis.set(keys.worker("w-3"), b"not msgpack of a heartbeat")
+
+    stats = await read_fleet_stats(redis, keys)
+    assert (stats.queue_depth, stats.results_stream_length, stats.dead_letters) == (2, 4, 1)
+    assert [worker.worker_id for worker in stats.workers] == ["w-1", "w-2"]
+    assert stats.jobs_in_progress == 3
+    assert stats.recent_results == {"success": 1, "failure": 2, "warning": 0, "error": 1}
+    assert set(stats.recent_results) == {status.value for status in CheckpointStatus}
+    assert stats.to_dict()["live_workers"] == 2
+
+    await clear_heartbeat(redis, keys, "w-1")
+    assert [w.worker_id for w in (await read_fleet_stats(redis, keys)).workers] == ["w-2"]
+
+
+async def test_heartbeats_expire(redis: Redis, settings: Settings) -> None:
+    await write_heartbeat(redis, settings.keys, Heartbeat("w-1", "2026-01-01T00:00:00+00:00"))
+    ttl_ms = await redis.pttl(settings.keys.worker("w-1"))
+    assert 0 < ttl_ms <= 15_000

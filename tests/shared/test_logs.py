@@ -1,0 +1,96 @@
+"""Logging: text and JSON lines, with the run id and checkpoint bound to every line of a run."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.checkpoint import Checkpoint
+from shared.logs import bind_run, bound_run, configure_logging
+from shared.settings import Settings
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    """Root logging into a buffer; the previous root configuration is restored after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    yield stream
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def json_lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_text_lines_name_the_bound_run(captured: io.StringIO) -> None:
+    configure_logging(log_format="text", level="INFO", stream=captured)
+    log = logging.getLogger("checkfleet.test")
+    log.info("outside")
+    with bind_run("run-7", "orders"):
+        log.info("inside")
+    outside, inside = captured.getvalue().splitlines()
+    assert "checkfleet.test: outside" in outside and "run=" not in outside
+    assert "[orders run=run-7]: inside" in inside
+
+
+def test_json_lines_carry_run_fields_and_exceptions(captured: io.StringIO) -> None:
+    configure_logging(Settings.from_env({"CHECKFLEET_LOG_FORMAT": "json"}), stream=captured)
+    log = logging.getLogger("checkfleet.test")
+    with bind_run("run-8", "orders"):
+        try:
+            raise ValueError("bad")
+        except ValueError:
+            log.exception("failed")
+    log.warning("after")
+    first, second = json_lines(captured)
+    assert first["run_id"] == "run-8" and first["checkpoint"] == "orders"
+    assert first["level"] == "error" and first["message"] == "failed"
+    assert "ValueError: bad" in str(first["exception"])
+    assert "run_id" not in second
+    assert bound_run() is None
+
+
+def test_level_filters_and_reconfiguring_replaces_the_handler(captured: io.StringIO) -> None:
+    configure_logging(log_format="text", level="INFO", stream=io.StringIO())
+    configure_logging(log_format="json", level="WARNING", stream=captured)
+    log = logging.getLogger("checkfleet.test")
+    log.info("hidden")
+    log.warning("shown")
+    assert [line["message"] for line in json_lines(captured)] == ["shown"]
+
+
+def test_adopted_library_loggers_use_our_handler(captured: io.StringIO) -> None:
+    arq_logger = logging.getLogger("arq")
+    arq_logger.addHandler(logging.StreamHandler(io.StringIO()))
+    configure_logging(log_format="json", stream=captured)
+    assert arq_logger.handlers == []
+    arq_logger.info("arq says hi")
+    assert json_lines(captured)[-1]["logger"] == "arq"
+
+
+async def test_a_run_binds_its_lines_even_in_action_threads(
+    captured: io.StringIO, tmp_path: Path
+) -> None:
+    data = tmp_path / "orders.csv"
+    data.write_text("id\n1\n2\n")
+    checkpoint = Checkpoint.from_spec(
+        {
+            "name": "orders",
+            "data_source": str(data),
+            "validators": ["null"],
+            "actions": [{"type": "custom", "function": "tests.support.actions:log_line"}],
+        }
+    )
+    configure_logging(log_format="json", stream=captured)
+    result = await checkpoint.run_async(run_id="run-9")
+    assert result.action_results[0].status.value == "success", result.action_results
+    [line] = [line for line in json_lines(captured) if line["message"] == "hello from orders"]
+    assert (line["run_id"], line["checkpoint"]) == ("run-9", "orders")
