@@ -1,17 +1,31 @@
-"""The `checkfleet` command line."""
+"""The `checkfleet` command line: assembles the commands of `producer.commands`."""
 
 from __future__ import annotations
 
 import typer
 
+from producer.commands.init import init_command
+from producer.commands.run import run_command, validate_command
+from producer.commands.stats import stats_command
+from producer.commands.worker import worker_command
 from shared import __version__
+from shared.errors import SettingsError
+from shared.logs import configure_logging
+from shared.settings import ENVIRONMENT_VARIABLES, Settings
 
 app = typer.Typer(
     name="checkfleet",
     help="A distributed runner for data-quality checkpoints.",
     no_args_is_help=True,
     add_completion=False,
+    epilog="Settings come from the environment: " + ", ".join(ENVIRONMENT_VARIABLES) + ".",
 )
+
+app.command("run")(run_command)
+app.command("validate")(validate_command)
+app.command("init")(init_command)
+app.command("worker")(worker_command)
+app.command("stats")(stats_command)
 
 
 def _print_version(value: bool) -> None:
@@ -31,6 +45,11 @@ def root(
     ),
 ) -> None:
     """A distributed runner for data-quality checkpoints."""
+    try:
+        configure_logging(Settings.from_env())
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
 
 
 def main() -> None:
