@@ -74,9 +74,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StderrHandler(logging.StreamHandler[IO[str]]):
+    """Writes to whatever `sys.stderr` is at each line (it may be swapped after set-up)."""
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
+
+
 def build_handler(log_format: str = "text", stream: IO[str] | None = None) -> logging.Handler:
     """A stream handler (stderr by default) in `log_format` with the run fields filled in."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.addFilter(RunContextFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
