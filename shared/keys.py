@@ -33,6 +33,12 @@ class Keys:
         return self.queue + ":health-check"
 
     @property
+    def wake(self) -> str:
+        """Pub/sub channel an enqueue publishes to, so idle workers look at the queue at once
+        instead of at their next poll. A hint only: a missed message costs one poll interval."""
+        return self._key("wake")
+
+    @property
     def results(self) -> str:
         """The stream every run's result is appended to, exactly once per run id."""
         return self._key("results")
