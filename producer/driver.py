@@ -108,6 +108,14 @@ class TriggerDriver:
         self._started = True
         logger.info("trigger %s started", self.label)
 
+    async def remembered_tick(self) -> int | None:
+        """The trigger's last handled tick as the fleet remembers it (epoch microseconds)."""
+        return await self._enqueuer.last_tick(self.checkpoint.name, self.trigger.name)
+
+    async def overlap_skips(self) -> int:
+        """How many firings of the checkpoint the fleet skipped for overlap."""
+        return await self._enqueuer.overlap_skips(self.checkpoint.name)
+
     async def stop(self) -> None:
         if self._started:
             self._started = False
