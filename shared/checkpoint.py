@@ -21,6 +21,11 @@ from typing import Any, Self
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
+# The built-in actions, strategies and triggers register on import: a spec naming them must
+# build wherever a checkpoint is built, whatever the caller imported before.
+import shared.actions
+import shared.async_base
+import shared.triggers  # noqa: F401
 from shared.errors import SpecError
 from shared.models import CheckpointResult, CheckpointStatus, Severity
 from shared.problems import ConfigProblem, problems_of, raise_problems
@@ -285,13 +290,19 @@ class Checkpoint:
     def run(
         self, run_id: str | None = None, context: Mapping[str, Any] | None = None
     ) -> CheckpointResult:
-        """Validate the data in-process, within `timeout_s`. Never raises for bad input: the
-        result has status ``error`` and says why. Actions join in with the async core."""
-        from shared.validation import validate_with_timeout  # the engine imports this module
+        """Validate the data, then run the actions through the strategy, in-process and within
+        `timeout_s`. Never raises for bad input: the result has status ``error`` and says why."""
+        from shared.execution import execute_blocking  # execution imports this module
 
-        return validate_with_timeout(
-            self, run_id=run_id or new_run_id(), context=context, timeout_s=self.timeout_s
-        )
+        return execute_blocking(self, run_id=run_id or new_run_id(), context=context)
+
+    async def run_async(
+        self, run_id: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> CheckpointResult:
+        """`run` for async code: validation goes to a thread, the loop is never blocked."""
+        from shared.execution import execute_in_process
+
+        return await execute_in_process(self, run_id=run_id or new_run_id(), context=context)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Checkpoint):

@@ -16,6 +16,8 @@ CHECKFLEET_RESULTS_MAXLEN       100000                       approximate cap of 
 CHECKFLEET_RESULT_TTL_S         86400                        lifetime of per-run result copies
 CHECKFLEET_WORKER_CONCURRENCY   10                           jobs one worker runs at once
 CHECKFLEET_JOB_TIMEOUT_S        300                          arq's hard limit on one job
+CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how long in-flight runs
+                                                             may finish before they are re-queued
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
 =============================== ============================ =====================================
@@ -107,6 +109,7 @@ class Settings:
     result_ttl_s: float = 86_400.0
     worker_concurrency: int = 10
     job_timeout_s: float = 300.0
+    graceful_shutdown_s: int = 30
     plugins: tuple[str, ...] = field(default=())
 
     @property
@@ -142,6 +145,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_RESULT_TTL_S": ("result_ttl_s", _positive_float),
     "CHECKFLEET_WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
+    "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
 }
 

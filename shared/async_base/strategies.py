@@ -9,6 +9,7 @@ are `skipped` with the reason. Strategies travel in specs by name (`shared.specs
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, ClassVar, Self
@@ -176,6 +177,13 @@ class ExecutionStrategy:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Self:
+        known = [name for name in inspect.signature(cls).parameters if name != "self"]
+        unknown = [key for key in spec if key not in known]
+        if unknown:
+            listing = ", ".join(repr(key) for key in unknown)
+            raise ConfigError(
+                f"{cls.strategy_type} strategy: unknown field {listing}; known: {', '.join(known)}"
+            )
         try:
             return cls(**dict(spec))
         except TypeError as exc:

@@ -1,38 +1,44 @@
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
 import pytest
 
-from shared.async_base import AsyncBaseTrigger, TriggerConfig, TriggerResult
+from shared.async_base import (
+    ActionConfig,
+    ActionResult,
+    ActionStatus,
+    AsyncBaseAction,
+    AsyncBaseTrigger,
+    TriggerConfig,
+    TriggerResult,
+)
 from shared.checkpoint import Checkpoint, CheckpointResult, CheckpointStatus
 from shared.codec import packb, unpackb
 from shared.errors import SpecError
 from shared.specs import ACTIONS, TRIGGERS
 from shared.validators import RangeValidator
-from tests.support.checkpoints import stand_in_strategies, write_frame
-
-__all__ = ["stand_in_strategies"]
-pytestmark = pytest.mark.usefixtures("stand_in_strategies")
+from tests.support.checkpoints import write_frame
 
 
-class NoteAction:
-    """A stand-in action with a spec form."""
+class NoteConfig(ActionConfig):
+    note: str = ""
 
-    def __init__(self, note: str = "") -> None:
-        self.note = note
 
-    def to_spec(self) -> dict[str, Any]:
-        return {"type": "note", "note": self.note}
+class NoteAction(AsyncBaseAction[NoteConfig]):
+    """An action that only reports its note."""
+
+    action_type: ClassVar[str] = "note"
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> NoteAction:
-        if set(spec) - {"note"}:
-            raise SpecError(f"unknown field {sorted(set(spec) - {'note'})[0]!r}")
-        return cls(**spec)
+    def _default_config(cls) -> NoteConfig:
+        return NoteConfig()
+
+    async def _execute_async(self, checkpoint_result: CheckpointResult) -> ActionResult:
+        return self._result(ActionStatus.SUCCESS, self.config.note)
 
 
 class EveryConfig(TriggerConfig):
@@ -52,7 +58,7 @@ class EveryTrigger(AsyncBaseTrigger[EveryConfig]):
 
 @pytest.fixture(autouse=True)
 def components() -> Iterator[None]:
-    ACTIONS.add("note", NoteAction)
+    ACTIONS.add("note", NoteAction, replace=True)
     TRIGGERS.add("test_every", EveryTrigger, replace=True)
     yield
     ACTIONS.remove("note")
@@ -79,7 +85,8 @@ def full_checkpoint(source: str) -> Checkpoint:
         tags=["nightly"],
         metadata={"owner": "data-team"},
     )
-    checkpoint.add_action(NoteAction("hello")).add_trigger(EveryTrigger(interval_s=5))
+    checkpoint.add_action(NoteAction(note="hello")).add_action(NoteAction(note="bye", name="b"))
+    checkpoint.add_trigger(EveryTrigger(interval_s=5))
     return checkpoint
 
 
@@ -89,7 +96,8 @@ def test_spec_round_trips_through_msgpack_and_runs_the_same(tmp_path: Path) -> N
     travelled = Checkpoint.from_spec(unpackb(packb(spec)))
     assert travelled == original
     assert travelled.to_spec() == spec
-    assert isinstance(travelled.actions[0], NoteAction) and travelled.actions[0].note == "hello"
+    assert isinstance(travelled.actions[0], NoteAction)
+    assert travelled.actions[0].config.note == "hello"
     assert isinstance(travelled.triggers[0], EveryTrigger)
     assert travelled.triggers[0].config.interval_s == 5
     assert spec["triggers"] == [{"type": "test_every", "interval_s": 5.0}]
@@ -101,10 +109,13 @@ def test_spec_round_trips_through_msgpack_and_runs_the_same(tmp_path: Path) -> N
     def comparable(result: CheckpointResult) -> dict[str, Any]:
         data = result.to_dict()
         del data["run_time"], data["duration_ms"]
+        for action in data["action_results"]:
+            del action["started_at"], action["completed_at"], action["duration_ms"]
         return data
 
     first, second = original.run(run_id="same"), travelled.run(run_id="same")
     assert first.status is CheckpointStatus.FAILURE
+    assert [action.message for action in first.action_results] == ["hello", "bye"]
     assert comparable(first) == comparable(second)
 
 
@@ -176,8 +187,8 @@ def test_from_spec_lists_unknown_keys_and_bad_components() -> None:
     for part in (
         "checkpoints[3].thresholds: unknown key",
         "checkpoints[3].data_source: is required",
-        "checkpoints[3].actions[0].type: unknown action type 'nope'; known: note",
-        "checkpoints[3].actions[1]: unknown field 'colour'",
+        "checkpoints[3].actions[0].type: unknown action type 'nope'; known: ",
+        "checkpoints[3].actions[1]: note: colour: unknown field",
         "checkpoints[3].triggers[0]: test_every: interval_s:",
     ):
         assert part in message

@@ -10,10 +10,6 @@ import pytest
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
 from shared.errors import SpecError
-from tests.support.checkpoints import stand_in_strategies
-
-__all__ = ["stand_in_strategies"]
-pytestmark = pytest.mark.usefixtures("stand_in_strategies")
 
 YAML = """\
 checkpoints:
@@ -88,7 +84,7 @@ checkpoints:
   - name: c
     data_source: c.csv
     validators: [null]
-    actions: [{type: slack}]
+    actions: [{type: pager}]
 """
     location = write(tmp_path, "checkpoints.yaml", text)
     with pytest.raises(SpecError) as caught:
@@ -96,12 +92,12 @@ checkpoints:
     message = str(caught.value)
     for part in (
         f"{location}: checkpoints[1].colour: unknown key",
-        f"{location}: checkpoints[2].actions[0].type: unknown action type 'slack'",
+        f"{location}: checkpoints[2].actions[0].type: unknown action type 'pager'",
     ):
         assert part in message, message
     # checkpoints[1] could not be built: its other problems appear once the key is fixed.
     fixed = text.replace("    colour: blue\n", "")
-    location = write(tmp_path, "fixed.yaml", fixed.replace("actions: [{type: slack}]", "tags: []"))
+    location = write(tmp_path, "fixed.yaml", fixed.replace("actions: [{type: pager}]", "tags: []"))
     with pytest.raises(SpecError) as caught:
         load_checkpoints(location, {})
     message = str(caught.value)

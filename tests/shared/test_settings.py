@@ -25,6 +25,7 @@ def test_every_variable_is_read() -> None:
             "CHECKFLEET_RESULT_TTL_S": "60",
             "CHECKFLEET_WORKER_CONCURRENCY": "4",
             "CHECKFLEET_JOB_TIMEOUT_S": "12.5",
+            "CHECKFLEET_GRACEFUL_SHUTDOWN_S": "5",
             "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
         }
     )
@@ -36,8 +37,9 @@ def test_every_variable_is_read() -> None:
     assert settings.result_ttl_s == 60.0
     assert settings.worker_concurrency == 4
     assert settings.job_timeout_s == 12.5
+    assert settings.graceful_shutdown_s == 5
     assert settings.plugins == ("acme.checks", "acme.actions")
-    assert len(ENVIRONMENT_VARIABLES) == 8
+    assert len(ENVIRONMENT_VARIABLES) == 9
 
 
 def test_unix_socket_url_is_accepted() -> None:

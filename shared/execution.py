@@ -1,0 +1,153 @@
+"""The code that executes one checkpoint, shared by the arq worker and the in-process backend
+so both behave identically: validation in a thread pool (the event loop never blocks), then the
+actions through the checkpoint's strategy, all within the checkpoint's `timeout_s`.
+
+Nothing raises out of `CheckpointExecutor.execute_request` but cancellation: a bad request, an
+unknown checkpoint, a broken spec or an unexpected exception each become a result with status
+`error` whose message says what was wrong and where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from shared.async_base import AsyncExecutionContext
+from shared.catalog import CheckpointCatalog
+from shared.checkpoint import Checkpoint
+from shared.errors import CheckpointTimeoutError, ConfigError
+from shared.job import RunRequest
+from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
+from shared.specs import STRATEGIES, build_component
+from shared.validation import error_result, validate_checkpoint
+
+logger = logging.getLogger(__name__)
+
+
+class CheckpointExecutor:
+    """Runs checkpoints with long-lived resources: a thread pool for polars and the action
+    context whose semaphores bound actions across every checkpoint of the process."""
+
+    def __init__(self, *, thread_pool: Executor, action_context: AsyncExecutionContext) -> None:
+        self._thread_pool = thread_pool
+        self._action_context = action_context
+
+    async def execute_request(
+        self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
+    ) -> CheckpointResult:
+        """The result of the run `request` asks for, under `run_id`."""
+        try:
+            checkpoint = catalog.resolve(request)
+        except ConfigError as exc:
+            return error_result(
+                request.checkpoint_label, run_id=run_id, message=str(exc), context=request.context
+            )
+        return await self.execute(checkpoint, run_id=run_id, context=request.context)
+
+    async def execute(
+        self, checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
+    ) -> CheckpointResult:
+        """Validate, then run the actions; an `error` result on timeout or any failure."""
+        started = time.perf_counter()
+        cancel = threading.Event()
+        try:
+            async with asyncio.timeout(_usable_timeout(checkpoint.timeout_s)):
+                result = await self._validate(checkpoint, run_id, context, cancel)
+                await self._run_actions(checkpoint, result)
+        except TimeoutError:
+            cancel.set()  # stops the validation thread at its next check
+            timeout = CheckpointTimeoutError(checkpoint.name, float(checkpoint.timeout_s or 0.0))
+            result = error_result(checkpoint, run_id=run_id, message=str(timeout), context=context)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        except Exception as exc:  # the job boundary: report, never crash the worker
+            logger.exception("checkpoint %s run %s failed unexpectedly", checkpoint.name, run_id)
+            message = f"could not run: {type(exc).__name__}: {exc}"
+            result = error_result(checkpoint, run_id=run_id, message=message, context=context)
+        result.duration_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    async def _validate(
+        self,
+        checkpoint: Checkpoint,
+        run_id: str,
+        context: Mapping[str, Any] | None,
+        cancel: threading.Event,
+    ) -> CheckpointResult:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._thread_pool,
+            lambda: validate_checkpoint(checkpoint, run_id=run_id, context=context, cancel=cancel),
+        )
+
+    async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
+        if not checkpoint.actions:
+            return
+        strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
+        outcomes = await strategy.execute(
+            list(checkpoint.actions), result, context=self._action_context
+        )
+        result.action_results = list(outcomes)
+        _apply_action_failures(checkpoint.actions, result)
+
+
+def _usable_timeout(timeout_s: object) -> float | None:
+    # An invalid timeout is reported by validation (checkpoint.validate()); run without one.
+    if isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool) and timeout_s > 0:
+        return float(timeout_s)
+    return None
+
+
+def _apply_action_failures(actions: Sequence[Any], result: CheckpointResult) -> None:
+    """Turn the run into an `error` when an action that must not fail did."""
+    for action, outcome in zip(actions, result.action_results, strict=True):
+        if _must_not_fail(action) and outcome.status is ActionStatus.ERROR:
+            result.status = CheckpointStatus.ERROR
+            result.error = f"action {outcome.action_name!r} failed: {_cause(outcome)}"
+            return
+
+
+def _must_not_fail(action: Any) -> bool:
+    config = getattr(action, "config", None)
+    return bool(getattr(config, "fail_checkpoint_on_error", False))
+
+
+def _cause(outcome: ActionResult) -> str:
+    return outcome.error or outcome.message or "no cause given"
+
+
+async def execute_in_process(
+    checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
+) -> CheckpointResult:
+    """One run with resources created for it: for `Checkpoint.run` and scripts. Long-lived
+    processes keep one `CheckpointExecutor` instead."""
+    thread_pool = ThreadPoolExecutor(1, thread_name_prefix="checkfleet-validate")
+    try:
+        async with AsyncExecutionContext() as action_context:
+            executor = CheckpointExecutor(thread_pool=thread_pool, action_context=action_context)
+            return await executor.execute(checkpoint, run_id=run_id, context=context)
+    finally:
+        # After a timeout the validation thread may still be scanning; it was told to stop,
+        # and waiting for it here would make the timeout meaningless.
+        thread_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def execute_blocking(
+    checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
+) -> CheckpointResult:
+    """`execute_in_process` from synchronous code, even when the caller's thread already runs
+    an event loop (then the run gets a loop of its own in a helper thread)."""
+    run = functools.partial(execute_in_process, checkpoint, run_id=run_id, context=context)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    with ThreadPoolExecutor(1, thread_name_prefix="checkfleet-run") as helper:
+        return helper.submit(asyncio.run, run()).result()

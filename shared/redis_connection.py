@@ -1,0 +1,41 @@
+"""How checkfleet connects to Redis: one place that turns settings into connection options,
+including the retry policy that lets a process ride out a Redis restart."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+
+from shared.settings import Settings
+
+#: Attempts per command during an outage; with the backoff capped at 2 s this rides out about
+#: a minute of Redis being away before the error reaches the caller (and the supervisor).
+RECONNECT_ATTEMPTS = 30
+_RETRIABLE: list[type[Exception]] = [ConnectionError, TimeoutError]
+
+
+def reconnect_policy() -> Retry:
+    return Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), RECONNECT_ATTEMPTS)
+
+
+def arq_redis_settings(settings: Settings) -> RedisSettings:
+    """arq's connection settings for the fleet's Redis, with the reconnect policy."""
+    return dataclasses.replace(
+        RedisSettings.from_dsn(settings.redis_url),
+        retry=reconnect_policy(),
+        retry_on_error=list(_RETRIABLE),
+        conn_retries=10,
+    )
+
+
+def connect(settings: Settings) -> Redis:
+    """A redis-py asyncio client for the fleet's Redis, with the reconnect policy."""
+    client: Redis = Redis.from_url(
+        settings.redis_url, retry=reconnect_policy(), retry_on_error=list(_RETRIABLE)
+    )
+    return client

@@ -1,0 +1,25 @@
+"""Importable callbacks for `CustomAction(function="tests.support.actions:...")`, so test
+checkpoints with custom actions can travel to workers as specs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from shared.models import CheckpointResult
+
+
+async def pause(result: CheckpointResult) -> str:
+    """Sleeps for CHECKFLEET_TEST_PAUSE_S (default 0.2 s): a run that takes a while."""
+    await asyncio.sleep(float(os.environ.get("CHECKFLEET_TEST_PAUSE_S", "0.2")))
+    return f"paused for {result.run_id}"
+
+
+async def hang(result: CheckpointResult) -> str:
+    """Never finishes on its own: only a timeout or a cancellation ends it."""
+    await asyncio.Event().wait()
+    return "unreachable"
+
+
+def explode(result: CheckpointResult) -> str:
+    raise RuntimeError(f"boom in {result.checkpoint_name}")

@@ -1,0 +1,67 @@
+"""Fixtures for worker tests: burst-mode arq workers against the private Redis, and a client
+pool that enqueues with the msgpack serializer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from arq.connections import ArqRedis, create_pool
+from arq.worker import Worker
+
+from shared.redis_connection import arq_redis_settings
+from shared.serializer import deserialize_job, serialize_job
+from shared.settings import Settings
+from tests.worker.fleet import write_fleet_files
+from worker.settings import worker_options
+
+WorkerFactory = Callable[..., Worker]
+
+
+@pytest.fixture
+def fleet_dir(tmp_path: Path) -> Path:
+    """Data files and checkpoint definitions the workers load."""
+    write_fleet_files(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def worker_settings(redis_url: str, fleet_dir: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "CHECKFLEET_REDIS_URL": redis_url,
+            "CHECKFLEET_CHECKPOINTS": str(fleet_dir / "checkpoints.yaml"),
+        }
+    )
+
+
+@pytest.fixture
+async def arq_pool(worker_settings: Settings) -> AsyncIterator[ArqRedis]:
+    pool = await create_pool(
+        arq_redis_settings(worker_settings),
+        job_serializer=serialize_job,
+        job_deserializer=deserialize_job,
+        default_queue_name=worker_settings.keys.queue,
+    )
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture
+async def make_worker(worker_settings: Settings) -> AsyncIterator[WorkerFactory]:
+    """Builds burst workers (they stop when the queue is empty); closes them after the test."""
+    workers: list[Worker] = []
+
+    def factory(settings: Settings | None = None, **overrides: Any) -> Worker:
+        options = worker_options(settings or worker_settings)
+        worker = Worker(
+            **{**options, "burst": True, "handle_signals": False, "poll_delay": 0.01, **overrides}
+        )
+        workers.append(worker)
+        return worker
+
+    yield factory
+    for worker in workers:
+        await worker.close()

@@ -1,0 +1,138 @@
+"""Real worker processes (`python -m arq worker.WorkerSettings`): killed, stopped and cut off
+from Redis mid-run, without losing or duplicating a run."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from arq.connections import ArqRedis
+
+from shared.job import RUN_CHECKPOINT
+from shared.settings import Settings
+from tests.support.processes import ManagedProcess, worker_argv
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def spawn_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[object]:
+    processes: list[ManagedProcess] = []
+
+    def spawn(name: str, **env: str) -> ManagedProcess:
+        environment = {
+            "CHECKFLEET_REDIS_URL": worker_settings.redis_url,
+            "CHECKFLEET_CHECKPOINTS": str(worker_settings.checkpoints),
+            **env,
+        }
+        process = ManagedProcess(name, worker_argv(), environment, tmp_path)
+        processes.append(process)
+        return process
+
+    yield spawn
+    for process in processes:
+        process.stop()
+
+
+async def wait_until_ready(redis: ArqRedis, settings: Settings, process: ManagedProcess) -> None:
+    """A worker writes its health line once start-up is done and it polls the queue."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if await redis.exists(settings.keys.health_check):
+            return
+        assert process.process.poll() is None, process.log()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"worker never became ready:\n{process.log()}")
+
+
+async def published_run_ids(redis: ArqRedis, settings: Settings) -> list[str]:
+    entries = await redis.xrange(settings.keys.results)
+    return [fields[b"run_id"].decode() for _, fields in entries]
+
+
+async def wait_for_results(
+    redis: ArqRedis, settings: Settings, count: int, timeout_s: float
+) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        run_ids = await published_run_ids(redis, settings)
+        if len(set(run_ids)) >= count:
+            return run_ids
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"only {len(await published_run_ids(redis, settings))} of {count} results")
+
+
+async def wait_until_in_progress(redis: ArqRedis, job_ids: list[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if all([await redis.exists(f"arq:in-progress:{job_id}") for job_id in job_ids]):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"jobs {job_ids} never started")
+
+
+async def enqueue_slow(redis: ArqRedis, run_id: str) -> None:
+    job = await redis.enqueue_job(
+        RUN_CHECKPOINT, {"checkpoint": "slow", "run_id": run_id}, _job_id=run_id
+    )
+    assert job is not None
+
+
+async def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(
+    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object
+) -> None:
+    env = {
+        "CHECKFLEET_JOB_TIMEOUT_S": "2",  # arq's lease is the job timeout + 10 s
+        "CHECKFLEET_WORKER_CONCURRENCY": "4",
+        "CHECKFLEET_TEST_PAUSE_S": "0.1",
+    }
+    victim = spawn_worker("victim", **env)  # type: ignore[operator]
+    survivor = spawn_worker("survivor", **env)  # type: ignore[operator]
+    await wait_until_ready(arq_pool, worker_settings, victim)
+    run_ids = [f"run-{index:03d}" for index in range(100)]
+    for run_id in run_ids:
+        await enqueue_slow(arq_pool, run_id)
+    await wait_for_results(arq_pool, worker_settings, 20, timeout_s=30)
+    victim.send(signal.SIGKILL)
+    published = await wait_for_results(arq_pool, worker_settings, 100, timeout_s=60)
+    assert sorted(published) == run_ids, "every run appears exactly once"
+    assert survivor.process.poll() is None
+
+
+async def test_sigterm_finishes_runs_in_flight_then_exits_zero(
+    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object
+) -> None:
+    worker = spawn_worker(  # type: ignore[operator]
+        "worker", CHECKFLEET_TEST_PAUSE_S="1.0", CHECKFLEET_GRACEFUL_SHUTDOWN_S="20"
+    )
+    await wait_until_ready(arq_pool, worker_settings, worker)
+    await enqueue_slow(arq_pool, "first")
+    await enqueue_slow(arq_pool, "second")
+    await wait_until_in_progress(arq_pool, ["first", "second"])
+    worker.send(signal.SIGTERM)
+    await enqueue_slow(arq_pool, "late")  # a stopping worker takes no new job
+    assert await asyncio.to_thread(worker.wait, 30) == 0, worker.log()
+    assert sorted(await published_run_ids(arq_pool, worker_settings)) == ["first", "second"]
+    assert await arq_pool.zscore(worker_settings.keys.queue, "late") is not None
+
+
+async def test_a_redis_restart_mid_run_is_survived(
+    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object, redis_server: RedisServer
+) -> None:
+    worker = spawn_worker("worker", CHECKFLEET_TEST_PAUSE_S="1.5")  # type: ignore[operator]
+    await wait_until_ready(arq_pool, worker_settings, worker)
+    await enqueue_slow(arq_pool, "during")
+    await wait_until_in_progress(arq_pool, ["during"])
+    redis_server.restart()  # no persistence: the queue is gone, the run in memory is not
+    assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30) == ["during"]
+    await enqueue_slow(arq_pool, "after")
+    assert sorted(await wait_for_results(arq_pool, worker_settings, 2, timeout_s=30)) == [
+        "after",
+        "during",
+    ]
+    assert worker.process.poll() is None, worker.log()

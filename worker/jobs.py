@@ -1,0 +1,84 @@
+"""The arq job functions of a worker: the public `run_checkpoint` and the internal handler of
+jobs whose bytes could not be decoded."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared import codec
+from shared.job import RunRequest, usable_run_id
+from shared.models import CheckpointResult
+from shared.validation import error_result
+from worker.state import STATE_KEY, WorkerState
+
+logger = logging.getLogger(__name__)
+
+
+async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+    """Run one checkpoint and publish its result once on the results stream.
+
+    The argument is the request map ``{checkpoint, run_id?, context?}``; a client may also pass
+    those as keyword arguments. Returns the result as plain data (arq keeps it for
+    ``job.result()``), or a note that the job was dead-lettered.
+    """
+    state: WorkerState = ctx[STATE_KEY]
+    job_id: str = ctx["job_id"]
+    payload = _payload_of(args, kwargs)
+    try:
+        request = RunRequest.model_validate(payload)
+    except ValidationError as exc:
+        return await _reject(state, job_id, payload, exc)
+    run_id = request.run_id or job_id  # the job id is stable across retries of this job
+    result = await state.executor.execute_request(request, run_id=run_id, catalog=state.catalog)
+    await state.publisher.publish(result)
+    return result.to_dict()
+
+
+async def _reject(state: WorkerState, job_id: str, payload: Any, error: ValidationError) -> Any:
+    reason = f"job {job_id}: the run request does not match the job contract: {_describe(error)}"
+    run_id = usable_run_id(payload)
+    if run_id is None:
+        await state.publisher.dead_letter(reason, _bytes_of(payload), source="job", job_id=job_id)
+        return {"dead_lettered": reason}
+    name = payload.get("checkpoint") if isinstance(payload, dict) else None
+    label = name if isinstance(name, str) and name else "<unknown>"
+    result: CheckpointResult = error_result(label, run_id=run_id, message=reason)
+    await state.publisher.publish(result)
+    return result.to_dict()
+
+
+def _payload_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if len(args) == 1 and not kwargs:
+        return args[0]
+    if kwargs and not args:
+        return kwargs
+    return {"arguments": list(args), "keyword arguments": kwargs}  # fails the schema, reported
+
+
+async def handle_undecodable_job(ctx: dict[Any, Any], envelope: dict[str, Any]) -> Any:
+    """Dead-letter a job whose bytes were not a msgpack arq job (see `shared.serializer`)."""
+    state: WorkerState = ctx[STATE_KEY]
+    job_id: str = ctx["job_id"]
+    reason = f"job {job_id}: undecodable payload: {envelope.get('reason', 'unknown reason')}"
+    raw = envelope.get("raw", b"")
+    await state.publisher.dead_letter(
+        reason, raw if isinstance(raw, bytes) else b"", source="job", job_id=job_id
+    )
+    return {"dead_lettered": reason}
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'payload'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def _bytes_of(payload: Any) -> bytes:
+    try:
+        return codec.packb(payload)
+    except TypeError:
+        return repr(payload).encode()

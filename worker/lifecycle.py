@@ -1,0 +1,78 @@
+"""`on_startup` / `on_shutdown`: the long-lived parts of a worker, created once and closed."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from shared.actions import close_http_session, open_http_session
+from shared.async_base import AsyncExecutionContext
+from shared.catalog import CheckpointCatalog
+from shared.errors import ConfigError
+from shared.execution import CheckpointExecutor
+from shared.publishing import ResultPublisher
+from shared.settings import Settings
+from worker.state import STATE_KEY, WorkerState
+
+logger = logging.getLogger(__name__)
+
+#: Actions in flight per job slot: actions are mostly I/O, so several may share one slot.
+ACTIONS_PER_JOB = 4
+
+Hook = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def import_plugins(modules: tuple[str, ...]) -> None:
+    """Import the modules that register custom validators, readers and actions."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from exc
+
+
+def polars_threads() -> int:
+    # polars parallelises inside one query; a few threads let several runs overlap their I/O.
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
+    """The start-up and shutdown hooks of a worker configured by `settings`."""
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        import_plugins(settings.plugins)
+        catalog = CheckpointCatalog.from_location(settings.checkpoints)
+        thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
+        # One context for every run of the process: its limit bounds actions across checkpoints.
+        action_context = AsyncExecutionContext(
+            max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB
+        )
+        await open_http_session()
+        ctx[STATE_KEY] = WorkerState(
+            settings=settings,
+            catalog=catalog,
+            thread_pool=thread_pool,
+            action_context=action_context,
+            executor=CheckpointExecutor(thread_pool=thread_pool, action_context=action_context),
+            publisher=ResultPublisher(ctx["redis"], settings),
+        )
+        logger.info(
+            "worker ready: queue %s, %d checkpoints registered (%s)",
+            settings.keys.queue,
+            len(catalog),
+            ", ".join(catalog.names()) or "inline specs only",
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        state: WorkerState | None = ctx.pop(STATE_KEY, None)
+        if state is None:
+            return
+        await close_http_session()
+        await state.action_context.aclose()
+        state.thread_pool.shutdown(wait=True, cancel_futures=True)
+
+    return on_startup, on_shutdown
