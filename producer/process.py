@@ -27,11 +27,17 @@ logger = logging.getLogger(__name__)
 FAULT_EXIT_CODE = 70
 
 
+#: Attempts of one command before the error reaches the scheduler's loops. Deliberately fewer
+#: than `shared.redis_connection.RECONNECT_ATTEMPTS`: the loops log the outage and back off
+#: themselves, and a firing kept for retry loses nothing, so a long silent retry buys nothing.
+COMMAND_ATTEMPTS = 3
+
+
 def connect(settings: Settings) -> Redis:
-    """A Redis client that retries a command briefly before the caller's backoff takes over."""
+    """The scheduler's Redis client: rides out a blip, reports an outage quickly."""
     client: Redis = Redis.from_url(
         settings.redis_url,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 3),
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_ATTEMPTS),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         socket_connect_timeout=2.0,
         health_check_interval=10,
@@ -39,22 +45,19 @@ def connect(settings: Settings) -> Redis:
     return client
 
 
-#: Modules whose import registers the built-in triggers, actions and strategies for specs.
-BUILTIN_MODULES = ("shared.triggers", "shared.actions", "shared.async_base.strategies")
-
-
-def import_components(settings: Settings) -> None:
-    """Register the built-in components and import ``CHECKFLEET_PLUGINS`` (custom ones)."""
-    for module in (*BUILTIN_MODULES, *settings.plugins):
+def import_plugins(settings: Settings) -> None:
+    """Import ``CHECKFLEET_PLUGINS``: modules registering custom triggers, actions...
+    (the built-in ones register when `shared.checkpoint` is imported)."""
+    for module in settings.plugins:
         try:
             importlib.import_module(module)
-        except ImportError as exc:
+        except Exception as exc:  # a plugin failing at import is a configuration problem
             raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from None
 
 
 def load(settings: Settings) -> list[Checkpoint]:
     """The checkpoints of ``CHECKFLEET_CHECKPOINTS`` (none when it is unset)."""
-    import_components(settings)
+    import_plugins(settings)
     if not settings.checkpoints:
         logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
         return []
