@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 import typer
@@ -59,12 +60,19 @@ def scheduler(
     from producer.scheduler import SchedulerOptions
     from shared.settings import Settings
 
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        typer.echo(f"checkfleet scheduler: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    if log_level.upper() not in logging.getLevelNamesMapping():
+        typer.echo(f"checkfleet scheduler: unknown log level {log_level!r}", err=True)
+        raise typer.Exit(code=2)
     configure_logging(log_level)
     options = SchedulerOptions(
         poll_interval_s=poll_interval_s, claim_idle_s=claim_idle_s, serve_requests=requests
     )
     try:
-        settings = Settings.from_env()
         hook = fault_hook(os.environ.get(TEST_FAULT_VARIABLE))
         asyncio.run(serve(settings, options, on_request_read=hook))
     except ConfigError as exc:

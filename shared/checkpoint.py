@@ -193,6 +193,22 @@ class Checkpoint:
         limit = self.catch_up_limit
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             problems.append(ConfigProblem("catch_up_limit", "must be a whole number of at least 1"))
+        # A trigger's name keys its job ids, last tick and consumer group: it must be unique.
+        seen: dict[str, int] = {}
+        for index, trigger in enumerate(self.triggers if isinstance(self.triggers, list) else []):
+            name = getattr(trigger, "name", None)
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                problems.append(
+                    ConfigProblem(
+                        f"triggers[{index}].name",
+                        f"{name!r} duplicates the name of triggers[{seen[name]}]; "
+                        "give each trigger of a checkpoint its own name",
+                    )
+                )
+            else:
+                seen[name] = index
         return problems
 
     def _threshold_problems(self) -> list[ConfigProblem]:

@@ -87,3 +87,21 @@ def test_definition_file_rejects_a_bad_policy_with_its_path(tmp_path: Path) -> N
     )
     with pytest.raises(SpecError, match=r"checkpoints\[0\]\.overlap: must be one of"):
         load_checkpoints(str(path))
+
+
+def test_trigger_names_must_be_unique_within_a_checkpoint() -> None:
+    checkpoint = Checkpoint.from_spec(
+        {
+            "name": "c",
+            "data_source": "x.csv",
+            "validators": ["null"],
+            "triggers": [
+                {"type": "schedule", "interval_minutes": 5},
+                {"type": "schedule", "name": "hourly", "interval_hours": 1},
+                {"type": "schedule", "interval_hours": 2},
+            ],
+        }
+    )
+    (problem,) = checkpoint.validate()
+    assert problem.path == "triggers[2].name"
+    assert problem.message.startswith("'schedule' duplicates the name of triggers[0]")
