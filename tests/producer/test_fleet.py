@@ -22,7 +22,7 @@ TICKS = 6
 
 
 def test_overlap_skip_never_runs_a_checkpoint_twice_at_once(redis_url: str, tmp_path: Path) -> None:
-    start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    start = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
     trigger = {
         "type": "schedule",
         "name": "every",
@@ -41,6 +41,7 @@ def test_overlap_skip_never_runs_a_checkpoint_twice_at_once(redis_url: str, tmp_
     client = sync_redis.Redis.from_url(redis_url)
     try:
         with scheduler_process("scheduler", env, tmp_path) as scheduler:
+            assert datetime.now(UTC) < start, "the scheduler took too long to start"
             last_tick = start + timedelta(seconds=TICKS - 1)
             while datetime.now(UTC) < last_tick + timedelta(seconds=1):
                 time.sleep(0.1)

@@ -40,7 +40,8 @@ def client(redis_url: str) -> sync_redis.Redis:
 def test_two_schedulers_on_one_schedule_enqueue_each_of_ten_ticks_once(
     settings: Settings, client: sync_redis.Redis, tmp_path: Path
 ) -> None:
-    start = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+    # far enough ahead that both processes are up before the first tick (checked below)
+    start = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
     end = start + timedelta(seconds=9)
     trigger = {
         "type": "schedule",
@@ -58,6 +59,7 @@ def test_two_schedulers_on_one_schedule_enqueue_each_of_ten_ticks_once(
         scheduler_process("scheduler-a", env, tmp_path) as first,
         scheduler_process("scheduler-b", env, tmp_path) as second,
     ):
+        assert datetime.now(UTC) < start, "the schedulers took too long to start"
         wait_for(lambda: datetime.now(UTC) > end + timedelta(seconds=1.5), 30, "the last tick")
         logs = first.log() + second.log()
         assert first.terminate() == 0 and second.terminate() == 0
