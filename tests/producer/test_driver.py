@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from producer.driver import TriggerDriver
+from producer.driver import RETRIABLE_ERRORS, TriggerDriver
 from producer.enqueue import Outcome, RunEnqueuer, epoch_us
 from shared.checkpoint import Checkpoint
 from shared.keys import Keys
 from shared.triggers import ScheduleTrigger
 from tests.producer.conftest import queued_job_ids, queued_requests
 from tests.shared.triggers.clock import FakeClock
+from tests.support.redis_server import RedisServer
 
 KEYS = Keys()
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -112,3 +113,19 @@ async def test_overlap_queue_latest_starts_the_latest_tick_after_the_run(redis: 
     await redis.zrem(KEYS.queue, tick_job(1))
     assert await driver.step() is False  # no new tick, but the deferred one is released
     assert await queued_job_ids(redis) == [tick_job(3)]
+
+
+async def test_a_firing_that_met_a_redis_outage_is_submitted_when_redis_is_back(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    clock = FakeClock(T0.replace(second=30))
+    driver = minute_driver(redis, clock)
+    await driver.start()
+    clock.set(T0.replace(minute=1, second=1))
+    redis_server.stop()
+    with pytest.raises(RETRIABLE_ERRORS):
+        await driver.step()
+    redis_server.start()
+    clock.set(T0.replace(minute=1, second=20))  # no new tick: only the kept firing can run
+    assert await driver.step() is True
+    assert await queued_job_ids(redis) == [tick_job(1)]
