@@ -6,12 +6,15 @@ import typer
 
 from producer.commands.init import init_command
 from producer.commands.run import run_command, validate_command
+from producer.commands.scheduler import scheduler_command
 from producer.commands.stats import stats_command
 from producer.commands.worker import worker_command
 from shared import __version__
 from shared.errors import SettingsError
 from shared.logs import configure_logging
 from shared.settings import ENVIRONMENT_VARIABLES, Settings
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="checkfleet",
@@ -25,6 +28,7 @@ app.command("run")(run_command)
 app.command("validate")(validate_command)
 app.command("init")(init_command)
 app.command("worker")(worker_command)
+app.command("scheduler")(scheduler_command)
 app.command("stats")(stats_command)
 
 
@@ -47,9 +51,8 @@ def root(
     """A distributed runner for data-quality checkpoints."""
     try:
         configure_logging(Settings.from_env())
-    except SettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(3) from None
+    except SettingsError:
+        pass  # each command reports a bad setting in its own terms (and exit code)
 
 
 def main() -> None:

@@ -23,7 +23,13 @@ from pydantic.json_schema import models_json_schema
 
 import shared.checkpoint
 import shared.validators  # noqa: F401  (registers the built-in validators)
-from shared.checkpoint import DEFAULT_STRATEGY, DEFAULT_TIMEOUT_S
+from shared.checkpoint import (
+    DEFAULT_CATCH_UP_LIMIT,
+    DEFAULT_STRATEGY,
+    DEFAULT_TIMEOUT_S,
+    CatchUpPolicy,
+    OverlapPolicy,
+)
 from shared.definitions import TOP_LEVEL_KEY
 from shared.models import Severity
 from shared.registry import Registry
@@ -161,6 +167,15 @@ def _checkpoint_schema(validator_configs: dict[str, Any]) -> dict[str, Any]:
                 "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}],
                 "default": DEFAULT_TIMEOUT_S,
             },
+            "overlap": {
+                "enum": [policy.value for policy in OverlapPolicy],
+                "default": OverlapPolicy.SKIP.value,
+            },
+            "catch_up": {
+                "enum": [policy.value for policy in CatchUpPolicy],
+                "default": CatchUpPolicy.LATEST.value,
+            },
+            "catch_up_limit": {"type": "integer", "minimum": 1, "default": DEFAULT_CATCH_UP_LIMIT},
             "tags": {"type": "array", "items": {"type": "string"}},
             "metadata": {
                 "type": "object",

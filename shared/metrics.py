@@ -121,6 +121,24 @@ class WorkerMetrics:
             self.jobs_in_progress.dec()
 
 
+class SchedulerMetrics:
+    """The metrics of a scheduler process: firings by outcome, and the fleet gauges."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.firings = Counter(
+            f"{PREFIX}_firings",
+            "Trigger firings and requests decided, by checkpoint and outcome "
+            "(enqueued, duplicate, skipped, deferred).",
+            ["checkpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.fleet = FleetGauges(self.registry)
+
+    def record_firing(self, checkpoint: str, outcome: str) -> None:
+        self.firings.labels(checkpoint=checkpoint, outcome=outcome).inc()
+
+
 class MetricsServer:
     """The ``/metrics`` HTTP endpoint of one registry, in a daemon thread."""
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from producer.example import write_example
+from shared.checkpoint import SPEC_FIELDS
 from shared.definition_schema import _built_in, definition_schema, schema_text
 from shared.definitions import load_checkpoints
 from shared.errors import SpecError
@@ -99,6 +100,11 @@ def test_what_checkfleet_rejects_the_schema_rejects(
     with pytest.raises(SpecError):
         load_checkpoints(str(path))
     assert any(expected in message for message in errors(validator, document))
+
+
+def test_the_schema_has_every_checkpoint_field() -> None:
+    properties = definition_schema()["$defs"]["checkpoint"]["properties"]
+    assert list(properties) == list(SPEC_FIELDS)
 
 
 def test_docs_name_every_built_in_type() -> None:

@@ -46,7 +46,7 @@ def test_stats_without_redis_says_where_it_looked() -> None:
     assert "hunter2" not in result.output
 
 
-def test_a_bad_setting_is_reported_before_any_command() -> None:
+def test_a_bad_setting_is_reported_by_the_command() -> None:
     result = CliRunner().invoke(app, ["stats"], env={"CHECKFLEET_LOG_FORMAT": "xml"})
     assert result.exit_code == 3
     assert "CHECKFLEET_LOG_FORMAT" in result.stderr
