@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 #: How long stopping waits for a trigger to release what it holds.
 STOP_TIMEOUT_S = 5.0
-#: Seconds between reads of the fleet gauges (queue depth, stream lengths) for metrics.
-GAUGE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +45,8 @@ class SchedulerOptions:
     consumer: str | None = None
     #: Whether to read the request stream (off for a scheduler that only drives triggers).
     serve_requests: bool = True
+    #: Seconds between reads of the fleet gauges (queue depth, stream lengths) for metrics.
+    gauge_interval_s: float = 5.0
 
 
 class Scheduler:
@@ -130,7 +130,7 @@ class Scheduler:
                 await self.metrics.fleet.refresh(self._redis, self._keys)
             except RETRIABLE_ERRORS as exc:
                 logger.warning("metrics: cannot read the fleet gauges: %s", exc)
-            await asyncio.sleep(GAUGE_INTERVAL_S)
+            await asyncio.sleep(self.options.gauge_interval_s)
 
     async def _serve_requests(self) -> None:
         backoff = Backoff()
