@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format bench schema scheduler clean
+.PHONY: install test lint format bench schema scheduler deploy-check clean
 
 install: $(STAMP)
 
@@ -30,6 +30,12 @@ bench: $(STAMP)
 # Runs a scheduler with the CHECKFLEET_* environment (see docs/scheduler.md).
 scheduler: $(STAMP)
 	$(BIN)/python -m producer $(SCHEDULER_ARGS)
+
+# Validates deploy/ offline (yamllint, hadolint, compose schema, kustomize + kubernetes-validate,
+# systemd-analyze verify); DEPLOY_DIR checks another copy.
+DEPLOY_DIR ?= deploy
+deploy-check: $(STAMP)
+	$(BIN)/python deploy/check.py $(DEPLOY_DIR)
 
 # The JSON Schema of definition files, generated from the models (a test checks it is current).
 schema: $(STAMP)
