@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format bench schema scheduler deploy-check clean
+.PHONY: install test lint format bench demo schema scheduler deploy-check clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/validation.py $(BENCH_ARGS)
+
+# The example checkpoints on a small fleet, results shown live (DEMO_ARGS="--duration 10").
+demo: $(STAMP)
+	$(BIN)/checkfleet demo $(DEMO_ARGS)
 
 # Runs a scheduler with the CHECKFLEET_* environment (see docs/scheduler.md).
 scheduler: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from producer.commands.demo import demo_command
 from producer.commands.init import init_command
 from producer.commands.run import run_command, validate_command
 from producer.commands.scheduler import scheduler_command
@@ -30,6 +31,7 @@ app.command("init")(init_command)
 app.command("worker")(worker_command)
 app.command("scheduler")(scheduler_command)
 app.command("stats")(stats_command)
+app.command("demo")(demo_command)
 
 
 def _print_version(value: bool) -> None:

@@ -70,14 +70,20 @@ def result_table(results: Sequence[CheckpointResult], title: str | None = None) 
     return table
 
 
-def result_line(result: CheckpointResult, entry_id: str | None = None) -> Text:
-    """One line per result, for streams of results (``results --follow``)."""
+def result_line(
+    result: CheckpointResult, entry_id: str | None = None, *, run_id: bool = True
+) -> Text:
+    """One line per result, for streams of results (``results --follow``, the demo)."""
     line = Text()
     if entry_id:
         line.append(f"{entry_id} ", style="dim")
-    line.append(f"{result.checkpoint_name} ", style="bold")
+    line.append(f"{result.run_time:%H:%M:%S} ", style="dim")
+    line.append(f"{result.checkpoint_name:<16} ", style="bold")
     line.append_text(status_text(result.status))
-    line.append(f" run={result.run_id} {result.duration_ms:.0f} ms  {outcome_of(result)}")
+    line.append(" " * (8 - len(result.status.value)))
+    if run_id:
+        line.append(f"run={result.run_id} ", style="dim")
+    line.append(f"{result.duration_ms:5.0f} ms  {outcome_of(result)}")
     return line
 
 

@@ -16,7 +16,8 @@ from shared.problems import SpecProblemsError
 
 def stdout() -> Console:
     """Results and tables. Made per call, so COLUMNS and redirections in effect now apply."""
-    return Console()
+    # soft_wrap: a long result line stays one line in a log or a pipe
+    return Console(soft_wrap=True)
 
 
 def stderr() -> Console:
