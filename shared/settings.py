@@ -20,6 +20,9 @@ CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how lon
                                                              may finish before they are re-queued
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
+CHECKFLEET_ACTION_LIMITS        (none)                       per action type limits of actions in
+                                                             flight in one worker: ``webhook=4,
+                                                             slack=2``
 =============================== ============================ =====================================
 """
 
@@ -90,6 +93,22 @@ def _module_list(raw: str) -> tuple[str, ...]:
     return modules
 
 
+def _limits(raw: str) -> tuple[tuple[str, int], ...]:
+    limits: dict[str, int] = {}
+    for part in (piece.strip() for piece in raw.split(",")):
+        if not part:
+            continue
+        name, separator, value = part.partition("=")
+        if not separator or not name.strip():
+            raise ValueError(f"expected type=limit pairs like 'webhook=4', got {part!r}")
+        try:
+            limit = _positive_int(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{name.strip()}: {exc}") from None
+        limits[name.strip()] = limit
+    return tuple(limits.items())
+
+
 def _non_empty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -111,10 +130,17 @@ class Settings:
     job_timeout_s: float = 300.0
     graceful_shutdown_s: int = 30
     plugins: tuple[str, ...] = field(default=())
+    #: (action type, limit) pairs; see `action_type_limits`.
+    action_limits: tuple[tuple[str, int], ...] = field(default=())
 
     @property
     def keys(self) -> Keys:
         return Keys(self.prefix)
+
+    @property
+    def action_type_limits(self) -> dict[str, int]:
+        """How many actions of each listed type one worker runs at once."""
+        return dict(self.action_limits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -147,6 +173,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
     "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
+    "CHECKFLEET_ACTION_LIMITS": ("action_limits", _limits),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

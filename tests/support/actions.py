@@ -23,3 +23,24 @@ async def hang(result: CheckpointResult) -> str:
 
 def explode(result: CheckpointResult) -> str:
     raise RuntimeError(f"boom in {result.checkpoint_name}")
+
+
+class ConcurrencyProbe:
+    """Counts how many probed actions run at once, across every run of the process."""
+
+    running = 0
+    peak = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.running = cls.peak = 0
+
+
+async def probe_concurrency(result: CheckpointResult) -> str:
+    ConcurrencyProbe.running += 1
+    ConcurrencyProbe.peak = max(ConcurrencyProbe.peak, ConcurrencyProbe.running)
+    try:
+        await asyncio.sleep(0.05)
+    finally:
+        ConcurrencyProbe.running -= 1
+    return "probed"
