@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format bench demo schema scheduler deploy-check clean
+.PHONY: install test lint format bench demo worker schema scheduler deploy-check clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ bench: $(STAMP)
 # The example checkpoints on a small fleet, results shown live (DEMO_ARGS="--duration 10").
 demo: $(STAMP)
 	$(BIN)/checkfleet demo $(DEMO_ARGS)
+
+# Runs a worker with the CHECKFLEET_* environment (execs `python -m arq worker.WorkerSettings`).
+worker: $(STAMP)
+	$(BIN)/checkfleet worker
 
 # Runs a scheduler with the CHECKFLEET_* environment (see docs/scheduler.md).
 scheduler: $(STAMP)

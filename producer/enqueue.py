@@ -37,7 +37,7 @@ from shared.serializer import serialize_job
 DECISION_TTL_MS: int = expires_extra_ms
 
 # KEYS: fired marker, arq job key, arq result key, queue, last job, deferred run, skips hash,
-#       last tick
+#       last tick, wake channel
 # ARGV: job id, job bytes, score ms, ttl ms, overlap, arq job prefix, arq in-progress prefix,
 #       checkpoint, tick us ('' when not a tick)
 _SUBMIT = """
@@ -69,10 +69,11 @@ end
 redis.call('PSETEX', KEYS[2], ARGV[4], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[4])
+redis.call('PUBLISH', KEYS[9], '')
 return 'enqueued'
 """
 
-# KEYS: deferred run, queue, last job
+# KEYS: deferred run, queue, last job, wake channel
 # ARGV: score ms, ttl ms, arq job prefix, arq in-progress prefix, arq result prefix
 _RELEASE = """
 local deferred = redis.call('HMGET', KEYS[1], 'job_id', 'job')
@@ -90,6 +91,7 @@ end
 redis.call('PSETEX', ARGV[3] .. deferred[1], ARGV[2], deferred[2])
 redis.call('ZADD', KEYS[2], ARGV[1], deferred[1])
 redis.call('SET', KEYS[3], deferred[1], 'PX', ARGV[2])
+redis.call('PUBLISH', KEYS[4], '')
 return deferred[1]
 """
 
@@ -158,6 +160,7 @@ class RunEnqueuer:
             self._keys.deferred_run(checkpoint),
             self._keys.overlap_skips,
             self._keys.last_tick(checkpoint, submission.trigger or "_"),
+            self._keys.wake,
         ]
         args: list[Any] = [
             job_id,
@@ -182,6 +185,7 @@ class RunEnqueuer:
             self._keys.deferred_run(checkpoint),
             self._keys.queue,
             self._keys.last_job(checkpoint),
+            self._keys.wake,
         ]
         args: list[Any] = [
             int(time.time() * 1000),

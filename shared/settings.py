@@ -25,6 +25,9 @@ CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or
 CHECKFLEET_LOG_LEVEL            INFO                         DEBUG, INFO, WARNING, ERROR, CRITICAL
 CHECKFLEET_METRICS_PORT         (none)                       serve Prometheus metrics on this port
                                                              (worker and scheduler); off when unset
+CHECKFLEET_ACTION_LIMITS        (none)                       per action type limits of actions in
+                                                             flight in one worker: ``webhook=4,
+                                                             slack=2``
 =============================== ============================ =====================================
 """
 
@@ -121,6 +124,22 @@ def _port(raw: str) -> int:
     return value
 
 
+def _limits(raw: str) -> tuple[tuple[str, int], ...]:
+    limits: dict[str, int] = {}
+    for part in (piece.strip() for piece in raw.split(",")):
+        if not part:
+            continue
+        name, separator, value = part.partition("=")
+        if not separator or not name.strip():
+            raise ValueError(f"expected type=limit pairs like 'webhook=4', got {part!r}")
+        try:
+            limit = _positive_int(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{name.strip()}: {exc}") from None
+        limits[name.strip()] = limit
+    return tuple(limits.items())
+
+
 def _non_empty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -146,10 +165,17 @@ class Settings:
     log_level: str = "INFO"
     #: Port of the Prometheus endpoint; None turns metrics serving off.
     metrics_port: int | None = None
+    #: (action type, limit) pairs; see `action_type_limits`.
+    action_limits: tuple[tuple[str, int], ...] = field(default=())
 
     @property
     def keys(self) -> Keys:
         return Keys(self.prefix)
+
+    @property
+    def action_type_limits(self) -> dict[str, int]:
+        """How many actions of each listed type one worker runs at once."""
+        return dict(self.action_limits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -185,6 +211,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),
     "CHECKFLEET_METRICS_PORT": ("metrics_port", _port),
+    "CHECKFLEET_ACTION_LIMITS": ("action_limits", _limits),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

@@ -56,7 +56,8 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
         # One context for every run of the process: its limit bounds actions across checkpoints.
         action_context = AsyncExecutionContext(
-            max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB
+            max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB,
+            type_limits=settings.action_type_limits,
         )
         await open_http_session()
         metrics = WorkerMetrics()

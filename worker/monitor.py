@@ -14,6 +14,9 @@ from shared.metrics import WorkerMetrics
 
 logger = logging.getLogger(__name__)
 
+#: The longest `WorkerMonitor.stop` waits for each of its steps.
+STOP_TIMEOUT_S = 2.0
+
 
 class WorkerMonitor:
     """Owns the heartbeat of one worker process; `start` after start-up, `stop` at shutdown."""
@@ -52,11 +55,14 @@ class WorkerMonitor:
             await asyncio.sleep(self._interval_s)
 
     async def stop(self) -> None:
+        """Stop renewing and remove the heartbeat; bounded, so shutdown never hangs here (an
+        unremoved heartbeat expires by itself)."""
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait({self._task}, timeout=STOP_TIMEOUT_S)
             self._task = None
         try:
-            await clear_heartbeat(self._redis, self._keys, self.heartbeat.worker_id)
-        except (RedisError, OSError) as exc:
-            logger.warning("cannot clear the worker heartbeat: %s", exc)
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await clear_heartbeat(self._redis, self._keys, self.heartbeat.worker_id)
+        except (RedisError, OSError, TimeoutError) as exc:
+            logger.warning("cannot clear the worker heartbeat: %s", exc or "timed out")

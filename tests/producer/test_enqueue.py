@@ -126,3 +126,18 @@ async def test_ticks_advance_the_last_tick_monotonically(redis: Redis) -> None:
     assert await enqueuer.last_tick("orders", "every") == epoch_us(late)
     await enqueuer.remember_tick("orders", "every", early)  # only when none is recorded
     assert await enqueuer.last_tick("orders", "every") == epoch_us(late)
+
+
+async def test_enqueues_and_releases_wake_idle_workers(redis: Redis) -> None:
+    async with redis.pubsub() as pubsub:
+        await pubsub.subscribe(KEYS.wake)
+        await pubsub.get_message(timeout=1)  # the subscribe confirmation
+        enqueuer = RunEnqueuer(redis, KEYS)
+        latest = OverlapPolicy.QUEUE_LATEST
+        assert await enqueuer.submit(submission("a", latest)) is Outcome.ENQUEUED
+        assert (await pubsub.get_message(timeout=1) or {}).get("channel") == KEYS.wake.encode()
+        assert await enqueuer.submit(submission("b", latest)) is Outcome.DEFERRED
+        assert await pubsub.get_message(timeout=0.2) is None  # nothing new to take
+        await finish(redis, "a")
+        assert await enqueuer.release_deferred("orders") == "b"
+        assert (await pubsub.get_message(timeout=1) or {}).get("channel") == KEYS.wake.encode()

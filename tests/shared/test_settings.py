@@ -16,19 +16,22 @@ def test_defaults_without_environment() -> None:
 
 
 def test_every_variable_is_read() -> None:
-    settings = Settings.from_env(
-        {
-            "CHECKFLEET_REDIS_URL": "rediss://:s3cret@cache.internal:6380/2",
-            "CHECKFLEET_PREFIX": "team-a:prod",
-            "CHECKFLEET_CHECKPOINTS": "checkpoints.yaml",
-            "CHECKFLEET_RESULTS_MAXLEN": "5000",
-            "CHECKFLEET_RESULT_TTL_S": "60",
-            "CHECKFLEET_WORKER_CONCURRENCY": "4",
-            "CHECKFLEET_JOB_TIMEOUT_S": "12.5",
-            "CHECKFLEET_GRACEFUL_SHUTDOWN_S": "5",
-            "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
-        }
-    )
+    environ = {
+        "CHECKFLEET_REDIS_URL": "rediss://:s3cret@cache.internal:6380/2",
+        "CHECKFLEET_PREFIX": "team-a:prod",
+        "CHECKFLEET_CHECKPOINTS": "checkpoints.yaml",
+        "CHECKFLEET_RESULTS_MAXLEN": "5000",
+        "CHECKFLEET_RESULT_TTL_S": "60",
+        "CHECKFLEET_WORKER_CONCURRENCY": "4",
+        "CHECKFLEET_JOB_TIMEOUT_S": "12.5",
+        "CHECKFLEET_GRACEFUL_SHUTDOWN_S": "5",
+        "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
+        "CHECKFLEET_ACTION_LIMITS": "webhook=4, slack=2",
+        "CHECKFLEET_LOG_FORMAT": "json",
+        "CHECKFLEET_LOG_LEVEL": "warning",
+        "CHECKFLEET_METRICS_PORT": "9101",
+    }
+    settings = Settings.from_env(environ)
     assert settings.redis_url == "rediss://:s3cret@cache.internal:6380/2"
     assert settings.redis_url_configured
     assert settings.keys.results == "team-a:prod:results"
@@ -39,7 +42,13 @@ def test_every_variable_is_read() -> None:
     assert settings.job_timeout_s == 12.5
     assert settings.graceful_shutdown_s == 5
     assert settings.plugins == ("acme.checks", "acme.actions")
-    assert len(ENVIRONMENT_VARIABLES) == 12
+    assert settings.action_type_limits == {"webhook": 4, "slack": 2}
+    assert (settings.log_format, settings.log_level, settings.metrics_port) == (
+        "json",
+        "WARNING",
+        9101,
+    )
+    assert set(environ) == set(ENVIRONMENT_VARIABLES), "this test sets every variable"
 
 
 def test_unix_socket_url_is_accepted() -> None:
@@ -69,6 +78,8 @@ def test_settings_are_frozen() -> None:
         ("CHECKFLEET_RESULT_TTL_S", "nan", "greater than 0"),
         ("CHECKFLEET_PLUGINS", "acme checks", "not a module path"),
         ("CHECKFLEET_CHECKPOINTS", "   ", "must not be empty"),
+        ("CHECKFLEET_ACTION_LIMITS", "webhook", "expected type=limit pairs"),
+        ("CHECKFLEET_ACTION_LIMITS", "webhook=0", "webhook: must be at least 1"),
     ],
 )
 def test_invalid_values_name_the_variable(variable: str, value: str, problem: str) -> None:

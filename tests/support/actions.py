@@ -30,3 +30,24 @@ def log_line(result: CheckpointResult) -> str:
     """A synchronous callback (it runs in a thread) that writes one log line."""
     logging.getLogger("tests.support.actions").warning("hello from %s", result.checkpoint_name)
     return "logged"
+
+
+class ConcurrencyProbe:
+    """Counts how many probed actions run at once, across every run of the process."""
+
+    running = 0
+    peak = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.running = cls.peak = 0
+
+
+async def probe_concurrency(result: CheckpointResult) -> str:
+    ConcurrencyProbe.running += 1
+    ConcurrencyProbe.peak = max(ConcurrencyProbe.peak, ConcurrencyProbe.running)
+    try:
+        await asyncio.sleep(0.05)
+    finally:
+        ConcurrencyProbe.running -= 1
+    return "probed"

@@ -4,7 +4,9 @@ from Redis mid-run, without losing or duplicating a run."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,7 @@ from arq.connections import ArqRedis
 
 from shared.job import RUN_CHECKPOINT
 from shared.settings import Settings
-from tests.support.processes import ManagedProcess, waking_worker_argv, worker_argv
+from tests.support.processes import REPO_ROOT, ManagedProcess, waking_worker_argv, worker_argv
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -49,6 +51,19 @@ async def wait_until_ready(redis: ArqRedis, settings: Settings, process: Managed
         assert process.process.poll() is None, process.log()
         await asyncio.sleep(0.05)
     raise AssertionError(f"worker never became ready:\n{process.log()}")
+
+
+def health_check(settings: Settings) -> int:
+    """Exit code of ``arq worker.WorkerSettings --check``, as a liveness probe runs it."""
+    completed = subprocess.run(
+        [*worker_argv(), "--check"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "CHECKFLEET_REDIS_URL": settings.redis_url},
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return completed.returncode
 
 
 async def published_run_ids(redis: ArqRedis, settings: Settings) -> list[str]:
@@ -115,9 +130,11 @@ async def test_sigterm_finishes_runs_in_flight_then_exits_zero(
     await enqueue_slow(arq_pool, "first")
     await enqueue_slow(arq_pool, "second")
     await wait_until_in_progress(arq_pool, ["first", "second"])
+    assert health_check(worker_settings) == 0, "a running worker passes the health check"
     worker.send(signal.SIGTERM)
     await enqueue_slow(arq_pool, "late")  # a stopping worker takes no new job
     assert await asyncio.to_thread(worker.wait, 30) == 0, worker.log()
+    assert health_check(worker_settings) == 1, "a stopped worker fails it"
     assert sorted(await published_run_ids(arq_pool, worker_settings)) == ["first", "second"]
     assert await arq_pool.zscore(worker_settings.keys.queue, "late") is not None
 
