@@ -110,7 +110,10 @@ def _part_exprs(parts: list[tuple[str, FirstRows | AllValues]]) -> list[pl.Expr]
 
 
 def _read_columns(schema: pl.Schema, exprs: list[pl.Expr]) -> list[str]:
-    """The source columns `exprs` read, in the source's order."""
+    """The source columns `exprs` read, in the source's order (all of them when one uses a
+    selector such as ``pl.all()``, whose columns `root_names` does not list)."""
+    if any(expr.meta.has_multiple_outputs() for expr in exprs):
+        return schema.names()
     names = {name for expr in exprs for name in expr.meta.root_names()}
     return [name for name in schema.names() if name in names]
 
