@@ -1,11 +1,11 @@
-"""Benchmark: a checkpoint with nine validators against a hand-written single polars query.
+"""Benchmark: a checkpoint with nine validators against a hand-written polars query.
 
     python bench/validation.py                 # 1,000,000 rows, CSV and Parquet
     python bench/validation.py --rows 10000000 --formats csv --repeat 1
 
 Generates a data set (int id, float amount with ~1% nulls, 10-value category, timestamp,
 email) in a temporary directory, then for each format times the checkpoint run and a
-hand-written query computing the same statistics in one select, alternately, best of
+hand-written query computing the same statistics over one scan, alternately, best of
 ``--repeat``, in one process. Peak memory is measured apart: each side runs once more in a
 fresh child process, which reports its maximum resident set size and the peak of its
 anonymous part (interpreter and polars included). Not a test: nothing here asserts a speed.
