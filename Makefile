@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format bench clean
+.PHONY: install test lint format bench scheduler clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/validation.py $(BENCH_ARGS)
+
+# Runs a scheduler with the CHECKFLEET_* environment (see docs/scheduler.md).
+scheduler: $(STAMP)
+	$(BIN)/python -m producer $(SCHEDULER_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -16,6 +16,7 @@ import copy
 import os
 import uuid
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
@@ -32,12 +33,45 @@ from shared.sources import resolve_reader
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS, build_component, component_spec
 from shared.validators.entries import ValidatorEntry, entry_spec, validator_problems
 
-__all__ = ["DEFAULT_TIMEOUT_S", "Checkpoint", "CheckpointResult", "CheckpointStatus"]
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "CatchUpPolicy",
+    "Checkpoint",
+    "CheckpointResult",
+    "CheckpointStatus",
+    "OverlapPolicy",
+]
+
+
+class OverlapPolicy(StrEnum):
+    """What the scheduler does when a checkpoint fires while its previous run is still queued
+    or running."""
+
+    #: Do not start it; the skip is counted and logged.
+    SKIP = "skip"
+    #: Start it anyway: runs of the checkpoint may overlap.
+    ALLOW = "allow"
+    #: Keep only the latest such firing and start it once the previous run ended.
+    QUEUE_LATEST = "queue_latest"
+
+
+class CatchUpPolicy(StrEnum):
+    """Which ticks of time-based triggers, missed while no scheduler ran, are run on restart."""
+
+    #: None: carry on from the next tick.
+    NONE = "none"
+    #: Only the latest missed tick.
+    LATEST = "latest"
+    #: Every missed tick, up to `catch_up_limit` (the most recent ones).
+    ALL = "all"
+
 
 #: How long a run may take unless the checkpoint says otherwise.
 DEFAULT_TIMEOUT_S = 300.0
 #: The execution strategy of actions unless the checkpoint names another.
 DEFAULT_STRATEGY = "concurrent"
+#: How many missed ticks catch-up ``all`` runs at most unless the checkpoint says otherwise.
+DEFAULT_CATCH_UP_LIMIT = 10
 #: Keys of the result metadata that checkfleet fills; user metadata may not use them.
 RESERVED_METADATA_KEYS = ("tags", "context")
 
@@ -54,6 +88,9 @@ SPEC_FIELDS = (
     "fail_on_critical",
     "fail_on_high",
     "timeout_s",
+    "overlap",
+    "catch_up",
+    "catch_up_limit",
     "tags",
     "metadata",
 )
@@ -77,6 +114,9 @@ class Checkpoint:
         fail_on_critical: bool = True,
         fail_on_high: bool = False,
         timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        overlap: OverlapPolicy | str = OverlapPolicy.SKIP,
+        catch_up: CatchUpPolicy | str = CatchUpPolicy.LATEST,
+        catch_up_limit: int = DEFAULT_CATCH_UP_LIMIT,
         tags: Sequence[str] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
@@ -93,6 +133,9 @@ class Checkpoint:
         self.fail_on_critical = fail_on_critical
         self.fail_on_high = fail_on_high
         self.timeout_s = timeout_s
+        self.overlap: OverlapPolicy | str = overlap
+        self.catch_up: CatchUpPolicy | str = catch_up
+        self.catch_up_limit = catch_up_limit
         self.tags: list[str] = list(tags or [])
         self.metadata: dict[str, Any] = dict(metadata or {})
 
@@ -111,6 +154,16 @@ class Checkpoint:
         """`min_severity` as a `Severity` (call `validate()` first: raises on a bad value)."""
         return Severity(self.min_severity)
 
+    @property
+    def overlap_policy(self) -> OverlapPolicy:
+        """`overlap` as an `OverlapPolicy` (call `validate()` first: raises on a bad value)."""
+        return OverlapPolicy(self.overlap)
+
+    @property
+    def catch_up_policy(self) -> CatchUpPolicy:
+        """`catch_up` as a `CatchUpPolicy` (call `validate()` first: raises on a bad value)."""
+        return CatchUpPolicy(self.catch_up)
+
     def validate(self) -> list[ConfigProblem]:
         """Every configuration problem, each with the path of its field. Reads no data."""
         problems: list[ConfigProblem] = []
@@ -128,6 +181,34 @@ class Checkpoint:
         except SpecError as exc:
             problems.extend(problems_of(exc))
         problems.extend(self._threshold_problems())
+        problems.extend(self._scheduling_problems())
+        return problems
+
+    def _scheduling_problems(self) -> list[ConfigProblem]:
+        problems = []
+        for field, policy in (("overlap", OverlapPolicy), ("catch_up", CatchUpPolicy)):
+            if getattr(self, field) not in list(policy):
+                known = ", ".join(member.value for member in policy)
+                problems.append(ConfigProblem(field, f"must be one of: {known}"))
+        limit = self.catch_up_limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            problems.append(ConfigProblem("catch_up_limit", "must be a whole number of at least 1"))
+        # A trigger's name keys its job ids, last tick and consumer group: it must be unique.
+        seen: dict[str, int] = {}
+        for index, trigger in enumerate(self.triggers if isinstance(self.triggers, list) else []):
+            name = getattr(trigger, "name", None)
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                problems.append(
+                    ConfigProblem(
+                        f"triggers[{index}].name",
+                        f"{name!r} duplicates the name of triggers[{seen[name]}]; "
+                        "give each trigger of a checkpoint its own name",
+                    )
+                )
+            else:
+                seen[name] = index
         return problems
 
     def _threshold_problems(self) -> list[ConfigProblem]:
@@ -180,6 +261,9 @@ class Checkpoint:
             "fail_on_critical": self.fail_on_critical,
             "fail_on_high": self.fail_on_high,
             "timeout_s": self.timeout_s,
+            "overlap": _plain(self.overlap),
+            "catch_up": _plain(self.catch_up),
+            "catch_up_limit": self.catch_up_limit,
             "tags": list(self.tags),
             "metadata": copy.deepcopy(self.metadata),
         }
@@ -250,6 +334,10 @@ class Checkpoint:
 
     def __repr__(self) -> str:
         return f"Checkpoint(name={self.name!r}, data_source={self.data_source!r})"
+
+
+def _plain(value: StrEnum | str) -> str:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def new_run_id() -> str:

@@ -11,11 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+
 DEFAULT_PREFIX = "checkfleet"
 REPLIES_PART = "replies"
 #: Client ids name reply streams: printable, no ':' (no nesting into other key families).
 CLIENT_ID_PATTERN = r"[A-Za-z0-9_.@+=\-]{1,100}"
 _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
+
+#: arq's own key prefixes (not under our prefix; arq does not let them be renamed).
+ARQ_JOB_PREFIX: str = job_key_prefix
+ARQ_IN_PROGRESS_PREFIX: str = in_progress_key_prefix
+ARQ_RESULT_PREFIX: str = result_key_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,12 @@ class Keys:
     def health_check(self) -> str:
         """Where arq workers write their health line (arq appends this suffix to the queue)."""
         return self.queue + ":health-check"
+
+    @property
+    def wake(self) -> str:
+        """Pub/sub channel an enqueue publishes to, so idle workers look at the queue at once
+        instead of at their next poll. A hint only: a missed message costs one poll interval."""
+        return self._key("wake")
 
     @property
     def results(self) -> str:
@@ -81,3 +94,38 @@ class Keys:
         head = self._key(REPLIES_PART, "")
         client_id = key[len(head) :]
         return key.startswith(head) and bool(_CLIENT_ID.fullmatch(client_id))
+
+    # -- the scheduler's memory, shared by every scheduler of the fleet -------------------------
+
+    def fired(self, job_id: str) -> str:
+        """Marker recording that a scheduler decided about job `job_id` (enqueued, skipped or
+        deferred it), so a second scheduler noticing the same firing does nothing."""
+        return self._key("fired", job_id)
+
+    def last_job(self, checkpoint: str) -> str:
+        """The job id of the checkpoint's latest run, for the overlap policy."""
+        return self._key("last-job", checkpoint)
+
+    def deferred_run(self, checkpoint: str) -> str:
+        """The latest firing held back by overlap policy ``queue_latest`` (a hash)."""
+        return self._key("deferred", checkpoint)
+
+    def last_tick(self, checkpoint: str, trigger: str) -> str:
+        """The latest tick (UTC microseconds since the epoch) a scheduler handled for a
+        time-based trigger; catch-up after downtime starts from it."""
+        return self._key("last-tick", checkpoint, trigger)
+
+    @property
+    def overlap_skips(self) -> str:
+        """Hash counting, per checkpoint, the firings skipped because a run was still active."""
+        return self._key("overlap-skips")
+
+    @staticmethod
+    def arq_job(job_id: str) -> str:
+        """arq's key holding a queued or running job."""
+        return ARQ_JOB_PREFIX + job_id
+
+    @staticmethod
+    def arq_result(job_id: str) -> str:
+        """arq's key holding a finished job's result (while arq keeps it)."""
+        return ARQ_RESULT_PREFIX + job_id

@@ -20,7 +20,13 @@ _RETRIABLE: list[type[Exception]] = [ConnectionError, TimeoutError]
 
 
 def reconnect_policy() -> Retry:
-    return Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), RECONNECT_ATTEMPTS)
+    # OSError too: a refused connect (Redis restarting) surfaces as ConnectionRefusedError
+    # inside redis-py's connect retry, which by default retries only its own error types.
+    return Retry(
+        ExponentialWithJitterBackoff(base=0.05, cap=2.0),
+        RECONNECT_ATTEMPTS,
+        supported_errors=(ConnectionError, TimeoutError, OSError),  # type: ignore[arg-type]
+    )
 
 
 def arq_redis_settings(settings: Settings) -> RedisSettings:

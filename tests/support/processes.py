@@ -61,3 +61,7 @@ class ManagedProcess:
 
 def worker_argv(*extra: str) -> list[str]:
     return [sys.executable, "-m", "arq", "worker.WorkerSettings", *extra]
+
+
+def waking_worker_argv() -> list[str]:
+    return [sys.executable, "-m", "worker"]

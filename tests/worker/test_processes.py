@@ -14,7 +14,7 @@ from arq.connections import ArqRedis
 
 from shared.job import RUN_CHECKPOINT
 from shared.settings import Settings
-from tests.support.processes import ManagedProcess, worker_argv
+from tests.support.processes import ManagedProcess, waking_worker_argv, worker_argv
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -24,13 +24,14 @@ pytestmark = pytest.mark.slow
 def spawn_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[object]:
     processes: list[ManagedProcess] = []
 
-    def spawn(name: str, **env: str) -> ManagedProcess:
+    def spawn(name: str, entry: str = "arq", **env: str) -> ManagedProcess:
         environment = {
             "CHECKFLEET_REDIS_URL": worker_settings.redis_url,
             "CHECKFLEET_CHECKPOINTS": str(worker_settings.checkpoints),
             **env,
         }
-        process = ManagedProcess(name, worker_argv(), environment, tmp_path)
+        argv = worker_argv() if entry == "arq" else waking_worker_argv()
+        process = ManagedProcess(name, argv, environment, tmp_path)
         processes.append(process)
         return process
 
@@ -121,14 +122,21 @@ async def test_sigterm_finishes_runs_in_flight_then_exits_zero(
     assert await arq_pool.zscore(worker_settings.keys.queue, "late") is not None
 
 
-async def test_a_redis_restart_mid_run_is_survived(
-    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object, redis_server: RedisServer
+@pytest.mark.parametrize("entry", ["arq", "waking"])
+async def test_a_redis_outage_mid_run_is_survived(
+    arq_pool: ArqRedis,
+    worker_settings: Settings,
+    spawn_worker: object,
+    redis_server: RedisServer,
+    entry: str,
 ) -> None:
-    worker = spawn_worker("worker", CHECKFLEET_TEST_PAUSE_S="1.5")  # type: ignore[operator]
+    worker = spawn_worker("worker", entry, CHECKFLEET_TEST_PAUSE_S="1.5")  # type: ignore[operator]
     await wait_until_ready(arq_pool, worker_settings, worker)
     await enqueue_slow(arq_pool, "during")
     await wait_until_in_progress(arq_pool, ["during"])
-    redis_server.restart()  # no persistence: the queue is gone, the run in memory is not
+    redis_server.stop()  # no persistence: the queue is gone, the run in memory is not
+    await asyncio.sleep(2.5)  # the run ends while Redis is away: publishing must wait for it
+    redis_server.start()
     assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30) == ["during"]
     await enqueue_slow(arq_pool, "after")
     assert sorted(await wait_for_results(arq_pool, worker_settings, 2, timeout_s=30)) == [

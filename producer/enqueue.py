@@ -1,0 +1,205 @@
+"""Enqueueing `run_checkpoint` jobs atomically with the scheduler's bookkeeping.
+
+One Lua script decides and writes in one step, so schedulers racing on the same firing agree:
+
+1. a firing already decided (its ``fired`` marker, or arq's job or result key exists) is a
+   ``duplicate`` and changes nothing;
+2. unless the overlap policy is ``allow``, a checkpoint whose last job is still queued or
+   running is ``skipped`` (counted in `Keys.overlap_skips`) or, with ``queue_latest``,
+   ``deferred``: the firing replaces any earlier deferred one and starts when the run ended;
+3. otherwise the job is written exactly as arq's `enqueue_job` writes it (``arq:job:<id>``
+   with an expiry, the id in the queue's sorted set) and becomes the checkpoint's last job.
+
+Every decision sets the firing's marker and, for ticks, advances the trigger's last tick.
+The script reads the previous job's arq keys by a name built from a stored value, which a
+single Redis (what arq supports) allows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from arq.constants import expires_extra_ms
+from arq.jobs import serialize_job as arq_job_bytes
+from redis.asyncio import Redis
+
+from shared.checkpoint import OverlapPolicy
+from shared.job import RUN_CHECKPOINT, RunRequest
+from shared.keys import ARQ_IN_PROGRESS_PREFIX, ARQ_JOB_PREFIX, ARQ_RESULT_PREFIX, Keys
+from shared.serializer import serialize_job
+
+#: How long a decision is remembered, and how long a queued job may wait (arq's default).
+DECISION_TTL_MS: int = expires_extra_ms
+
+# KEYS: fired marker, arq job key, arq result key, queue, last job, deferred run, skips hash,
+#       last tick
+# ARGV: job id, job bytes, score ms, ttl ms, overlap, arq job prefix, arq in-progress prefix,
+#       checkpoint, tick us ('' when not a tick)
+_SUBMIT = """
+if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3]) > 0 then
+    return 'duplicate'
+end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[4])
+if ARGV[9] ~= '' then
+    local tick = redis.call('GET', KEYS[8])
+    if (not tick) or tonumber(tick) < tonumber(ARGV[9]) then
+        redis.call('SET', KEYS[8], ARGV[9])
+    end
+end
+if ARGV[5] ~= 'allow' then
+    local last = redis.call('GET', KEYS[5])
+    if last and redis.call('EXISTS', ARGV[6] .. last, ARGV[7] .. last) > 0 then
+        if ARGV[5] == 'queue_latest' then
+            if redis.call('EXISTS', KEYS[6]) > 0 then
+                redis.call('HINCRBY', KEYS[7], ARGV[8], 1)
+            end
+            redis.call('HSET', KEYS[6], 'job_id', ARGV[1], 'job', ARGV[2])
+            redis.call('PEXPIRE', KEYS[6], ARGV[4])
+            return 'deferred'
+        end
+        redis.call('HINCRBY', KEYS[7], ARGV[8], 1)
+        return 'skipped'
+    end
+end
+redis.call('PSETEX', KEYS[2], ARGV[4], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[4])
+return 'enqueued'
+"""
+
+# KEYS: deferred run, queue, last job
+# ARGV: score ms, ttl ms, arq job prefix, arq in-progress prefix, arq result prefix
+_RELEASE = """
+local deferred = redis.call('HMGET', KEYS[1], 'job_id', 'job')
+if not deferred[1] then
+    return false
+end
+local last = redis.call('GET', KEYS[3])
+if last and redis.call('EXISTS', ARGV[3] .. last, ARGV[4] .. last) > 0 then
+    return false
+end
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', ARGV[3] .. deferred[1], ARGV[5] .. deferred[1]) > 0 then
+    return false
+end
+redis.call('PSETEX', ARGV[3] .. deferred[1], ARGV[2], deferred[2])
+redis.call('ZADD', KEYS[2], ARGV[1], deferred[1])
+redis.call('SET', KEYS[3], deferred[1], 'PX', ARGV[2])
+return deferred[1]
+"""
+
+
+class Outcome(StrEnum):
+    """What became of one firing."""
+
+    ENQUEUED = "enqueued"
+    #: Another scheduler (or an earlier attempt) decided about this firing already.
+    DUPLICATE = "duplicate"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One firing to enqueue: its job id, the request, and how to treat an active run."""
+
+    job_id: str
+    request: RunRequest
+    #: The checkpoint name the overlap policy and last job are kept under.
+    checkpoint: str
+    overlap: OverlapPolicy = OverlapPolicy.SKIP
+    #: For time-based triggers: the tick and the trigger name, to advance its last tick.
+    tick: datetime | None = None
+    trigger: str = ""
+
+
+def epoch_us(moment: datetime) -> int:
+    """`moment` (timezone-aware) as whole microseconds since the epoch."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def job_bytes(request: RunRequest, enqueue_time_ms: int) -> bytes:
+    """The arq job `run_checkpoint(request)` as arq would store it, in msgpack."""
+    payload = request.model_dump(mode="json", exclude_none=True)
+    return arq_job_bytes(
+        RUN_CHECKPOINT, (payload,), {}, None, enqueue_time_ms, serializer=serialize_job
+    )
+
+
+class RunEnqueuer:
+    """Submits firings of one fleet through one Redis client."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._submit = redis.register_script(_SUBMIT)
+        self._release = redis.register_script(_RELEASE)
+
+    async def submit(self, submission: Submission) -> Outcome:
+        """Decide about one firing and write the decision (see the module docstring)."""
+        now_ms = int(time.time() * 1000)
+        job_id, checkpoint = submission.job_id, submission.checkpoint
+        tick_us = "" if submission.tick is None else str(epoch_us(submission.tick))
+        keys = [
+            self._keys.fired(job_id),
+            Keys.arq_job(job_id),
+            Keys.arq_result(job_id),
+            self._keys.queue,
+            self._keys.last_job(checkpoint),
+            self._keys.deferred_run(checkpoint),
+            self._keys.overlap_skips,
+            self._keys.last_tick(checkpoint, submission.trigger or "_"),
+        ]
+        args: list[Any] = [
+            job_id,
+            job_bytes(submission.request, now_ms),
+            now_ms,
+            DECISION_TTL_MS,
+            submission.overlap.value,
+            ARQ_JOB_PREFIX,
+            ARQ_IN_PROGRESS_PREFIX,
+            checkpoint,
+            tick_us,
+        ]
+        reply = await self._submit(keys=keys, args=args)
+        return Outcome(_text(reply))
+
+    async def release_deferred(self, checkpoint: str) -> str | None:
+        """Enqueue the checkpoint's deferred firing if its previous run ended; its job id."""
+        keys = [
+            self._keys.deferred_run(checkpoint),
+            self._keys.queue,
+            self._keys.last_job(checkpoint),
+        ]
+        args: list[Any] = [
+            int(time.time() * 1000),
+            DECISION_TTL_MS,
+            ARQ_JOB_PREFIX,
+            ARQ_IN_PROGRESS_PREFIX,
+            ARQ_RESULT_PREFIX,
+        ]
+        reply = await self._release(keys=keys, args=args)
+        return None if reply is None else _text(reply)
+
+    async def last_tick(self, checkpoint: str, trigger: str) -> int | None:
+        """The last tick handled for a trigger, in epoch microseconds, if any."""
+        raw = await self._redis.get(self._keys.last_tick(checkpoint, trigger))
+        return None if raw is None else int(raw)
+
+    async def remember_tick(self, checkpoint: str, trigger: str, moment: datetime) -> None:
+        """Record `moment` as the trigger's last tick unless one is recorded already."""
+        key = self._keys.last_tick(checkpoint, trigger)
+        await self._redis.set(key, epoch_us(moment), nx=True)
+
+    async def overlap_skips(self, checkpoint: str) -> int:
+        """How many firings of the checkpoint the fleet skipped for overlap so far."""
+        raw = await self._redis.hget(self._keys.overlap_skips, checkpoint)  # type: ignore[misc]
+        return 0 if raw is None else int(raw)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,62 @@
+"""An idle `WakingWorker` starts a run when it is enqueued, not at its next poll."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from arq.connections import ArqRedis
+
+from shared.enqueue import enqueue_run
+from shared.job import RunRequest
+from shared.settings import Settings
+from worker.settings import worker_options
+from worker.waking import WakingWorker
+
+IDLE_POLL_S = 30.0  # far longer than any wait below: only a wake can explain a quick start
+
+
+@pytest.fixture
+async def waking_worker(worker_settings: Settings) -> AsyncIterator[WakingWorker]:
+    worker = WakingWorker(
+        **worker_options(worker_settings),
+        wake_channel=worker_settings.keys.wake,
+        idle_poll_s=IDLE_POLL_S,
+        handle_signals=False,
+    )
+    task = asyncio.create_task(worker.async_run())
+    yield worker
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await worker.close()
+
+
+async def wait_for_result(redis: ArqRedis, settings: Settings, run_id: str) -> float:
+    started = time.monotonic()
+    while not await redis.exists(settings.keys.run_result(run_id)):  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+    return time.monotonic() - started
+
+
+async def test_an_enqueue_wakes_an_idle_worker(
+    arq_pool: ArqRedis, worker_settings: Settings, waking_worker: WakingWorker
+) -> None:
+    await asyncio.sleep(0.3)  # let the worker go idle on an empty queue
+    for index in range(3):
+        request = RunRequest(checkpoint="orders", run_id=f"woken-{index}")
+        assert await enqueue_run(arq_pool, worker_settings.keys, request) is not None
+        waited = await asyncio.wait_for(
+            wait_for_result(arq_pool, worker_settings, request.run_id or ""), 10
+        )
+        assert waited < IDLE_POLL_S / 3
+
+
+async def test_the_same_run_id_is_enqueued_once(
+    arq_pool: ArqRedis, worker_settings: Settings
+) -> None:
+    request = RunRequest(checkpoint="orders", run_id="once")
+    assert await enqueue_run(arq_pool, worker_settings.keys, request) is not None
+    assert await enqueue_run(arq_pool, worker_settings.keys, request) is None
+    assert await arq_pool.zcard(worker_settings.keys.queue) == 1

@@ -1,0 +1,84 @@
+"""`WakingWorker`: arq's `Worker`, woken by enqueues instead of only polling.
+
+arq looks at the queue every `poll_delay` seconds, so a run waits half a poll on average before
+it starts, and a faster poll makes every idle worker hammer Redis. This worker subscribes to
+`Keys.wake`, which `shared.enqueue.enqueue_run` publishes to, and also wakes when one of its
+own job slots frees up; between wakes it looks at the queue only every `idle_poll_s`
+(deferred jobs, aborts, missed wakes and health checks ride on that).
+
+``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
+which works the same with polling latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from arq.worker import Worker
+
+logger = logging.getLogger(__name__)
+
+#: Seconds an idle worker waits for a wake before it looks at the queue anyway.
+DEFAULT_IDLE_POLL_S = 1.0
+_RESUBSCRIBE_DELAY_S = 0.5
+
+
+class WakingWorker(Worker):
+    def __init__(
+        self, *args: Any, wake_channel: str, idle_poll_s: float = DEFAULT_IDLE_POLL_S, **kwargs: Any
+    ) -> None:
+        # arq sleeps poll_delay between iterations; here the wait happens in _poll_iteration.
+        kwargs["poll_delay"] = 0
+        super().__init__(*args, **kwargs)
+        self.wake_channel = wake_channel
+        self.idle_poll_s = idle_poll_s
+        self._wake: asyncio.Event | None = None
+        self._listener: asyncio.Task[None] | None = None
+
+    async def _poll_iteration(self) -> None:
+        await super()._poll_iteration()
+        if self.burst:
+            return
+        wake = self._ensure_listening()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), self.idle_poll_s)
+        wake.clear()
+
+    def _ensure_listening(self) -> asyncio.Event:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.create_task(self._listen(self._wake), name="checkfleet-wake")
+        return self._wake
+
+    async def _listen(self, wake: asyncio.Event) -> None:
+        """Sets `wake` on every message; resubscribes after a connection loss."""
+        while True:
+            try:
+                async with self.pool.pubsub() as pubsub:
+                    await pubsub.subscribe(self.wake_channel)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: polling still works, try again shortly
+                logger.debug("wake subscription lost (%s); resubscribing", exc)
+                wake.set()  # look at the queue rather than trust a silent channel
+                await asyncio.sleep(_RESUBSCRIBE_DELAY_S)
+
+    def _release_sem_dec_counter_on_complete(self) -> None:
+        super()._release_sem_dec_counter_on_complete()
+        if self._wake is not None:  # a free slot: take the next queued job now
+            self._wake.set()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listener
+            self._listener = None
+        await super().close()
