@@ -17,13 +17,14 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from producer.backends import RunBackend, Ticket, make_backend
 from producer.backends.redis import RedisBackend
 from producer.callbacks import Callback, CallbackInvoker
-from producer.embedded import EmbeddedTriggers
+from producer.embedded import ClientEnqueuer, EmbeddedScheduler
+from producer.local_enqueue import LocalEnqueuer
 from producer.registry import checkpoint_catalog, lookup_checkpoint
 from producer.runner_config import AsyncRunnerConfig
 from shared.checkpoint import Checkpoint, new_run_id
@@ -31,6 +32,7 @@ from shared.errors import CheckfleetError, ConfigError, ExecutionError
 from shared.job import RunRequest
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
+from shared.triggers.event import default_consumer
 from shared.validation import error_result
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class AsyncCheckpointRunner:
         self._slots = asyncio.Semaphore(self.config.max_concurrent_checkpoints)
         self._runs: dict[asyncio.Task[None], Ticket] = {}
         self._changed = asyncio.Event()
-        self._triggers: EmbeddedTriggers | None = None
+        self._triggers: EmbeddedScheduler | None = None
         self._running = False
         self._halt_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
@@ -97,6 +99,8 @@ class AsyncCheckpointRunner:
         known = self._checkpoints.get(checkpoint.name)
         if known is not None and known is not checkpoint:
             raise ConfigError(f"a checkpoint named {checkpoint.name!r} is already registered")
+        if checkpoint.triggers and self.backend.kind == "redis":
+            checkpoint.to_spec()  # SpecError now, rather than at every firing
         self._checkpoints[checkpoint.name] = checkpoint
         if self._running and self._triggers is not None:
             self._triggers.start(checkpoint)
@@ -129,13 +133,19 @@ class AsyncCheckpointRunner:
         self._stop_task = None
         self._halt_task = None
         redis = self.backend.redis if isinstance(self.backend, RedisBackend) else None
-        self._triggers = EmbeddedTriggers(
-            self._handle_firing,
-            self._report_error,
+        inner = self.backend.firing_enqueuer()
+        enqueuer = ClientEnqueuer(
+            inner,
+            self,
+            after_enqueue=self.backend.after_enqueue,
+            on_finished=inner.finished if isinstance(inner, LocalEnqueuer) else None,
+        )
+        self._triggers = EmbeddedScheduler(
+            enqueuer,
             poll_interval_s=self.config.trigger_poll_interval,
             redis=redis,
             keys=self._settings.keys,
-            consumer=getattr(self.backend, "client_id", None),
+            consumer=getattr(self.backend, "client_id", None) or default_consumer(),
         )
         for checkpoint in self._checkpoints.values():
             self._triggers.start(checkpoint)
@@ -147,23 +157,32 @@ class AsyncCheckpointRunner:
             len(self._checkpoints),
         )
 
-    async def _handle_firing(self, checkpoint: Checkpoint, request: RunRequest) -> None:
-        assert request.run_id is not None
+    # -- the embedded scheduler's `RunLauncher` ---------------------------------------------
+
+    def checkpoint(self, name: str) -> Checkpoint | None:
+        return self._checkpoints.get(name)
+
+    def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
+        return self.backend.prepare(checkpoint, request)
+
+    async def acquire_slot(self) -> None:
         await self._slots.acquire()  # a full queue keeps slots taken: the trigger waits here
-        try:
-            ticket = await self.backend.submit(
-                checkpoint, run_id=request.run_id, context=request.context
-            )
-        except BaseException:
-            self._slots.release()
-            raise
-        if ticket.duplicate:
-            self._slots.release()
-            logger.info("run %s was started already; not running it twice", ticket.run_id)
-            return
+
+    def release_slot(self) -> None:
+        self._slots.release()
+
+    async def launch(
+        self, checkpoint: Checkpoint, request: RunRequest, on_done: Callable[[], None]
+    ) -> None:
+        ticket = self.backend.adopt(checkpoint, request)
         task = asyncio.create_task(self._complete(ticket), name=f"run {ticket.run_id}")
         self._runs[task] = ticket
-        task.add_done_callback(self._forget_run)
+
+        def forget(task: asyncio.Task[None]) -> None:
+            self._forget_run(task)
+            on_done()
+
+        task.add_done_callback(forget)
 
     def _forget_run(self, task: asyncio.Task[None]) -> None:
         self._runs.pop(task, None)

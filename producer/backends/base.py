@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from producer.driver import FiringEnqueuer
 from shared.checkpoint import Checkpoint
 from shared.job import RunRequest
 from shared.models import CheckpointResult
@@ -55,6 +56,23 @@ class RunBackend(Protocol):
     async def wait(self, ticket: Ticket) -> CheckpointResult:
         """The result of a submitted run. Cancelling the wait does not lose the run on the
         fleet: its result is still published under the run id."""
+        ...
+
+    def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
+        """A trigger's request as this backend sends it (the fleet needs the spec and the
+        reply stream). `SpecError` when the checkpoint cannot travel."""
+        ...
+
+    def adopt(self, checkpoint: Checkpoint, request: RunRequest) -> Ticket:
+        """A ticket for a run the scheduler's enqueuer already decided to start."""
+        ...
+
+    def firing_enqueuer(self) -> FiringEnqueuer:
+        """The scheduler's enqueue decisions for this backend (open it first)."""
+        ...
+
+    async def after_enqueue(self) -> None:
+        """Called after a trigger's run was enqueued (wakes idle workers)."""
         ...
 
     async def queue_depth(self) -> int | None:

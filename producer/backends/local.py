@@ -10,12 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from producer.backends.base import Ticket, build_request, target_name
+from producer.local_enqueue import LocalEnqueuer
 from shared.actions import close_http_session, open_http_session
 from shared.actions.http import has_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.execution import CheckpointExecutor
+from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.validation import error_result
 
@@ -38,6 +40,7 @@ class LocalBackend:
         self._executor: CheckpointExecutor | None = None
         self._owns_http_session = False
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._enqueuer = LocalEnqueuer()
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -101,6 +104,20 @@ class LocalBackend:
         return await executor.execute_request(
             ticket.request, run_id=ticket.run_id, catalog=self._catalog
         )
+
+    def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
+        return request
+
+    def adopt(self, checkpoint: Checkpoint, request: RunRequest) -> Ticket:
+        assert request.run_id is not None
+        self._seen[request.run_id] = None
+        return Ticket(request.run_id, checkpoint.name, checkpoint=checkpoint, request=request)
+
+    def firing_enqueuer(self) -> LocalEnqueuer:
+        return self._enqueuer
+
+    async def after_enqueue(self) -> None:
+        return None
 
     async def queue_depth(self) -> int | None:
         return None

@@ -12,10 +12,12 @@ from typing import Any
 from arq.connections import ArqRedis, create_pool
 
 from producer.backends.base import Ticket, build_request, target_name
+from producer.enqueue import RunEnqueuer
 from producer.replies import ReplyReader
 from shared.checkpoint import Checkpoint
+from shared.enqueue import enqueue_run
 from shared.errors import SpecError
-from shared.job import RUN_CHECKPOINT
+from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.redis_connection import arq_redis_settings
 from shared.serializer import deserialize_job, serialize_job
@@ -39,6 +41,7 @@ class RedisBackend:
         self._redis: ArqRedis | None = None
         self._replies: ReplyReader | None = None
         self._lock = asyncio.Lock()
+        self._enqueuer: RunEnqueuer | None = None
 
     @property
     def redis(self) -> ArqRedis | None:
@@ -66,6 +69,7 @@ class RedisBackend:
         async with self._lock:
             redis, self._redis = self._redis, None
             replies, self._replies = self._replies, None
+            self._enqueuer = None
             if replies is not None:
                 await replies.aclose()
             if redis is not None:
@@ -92,10 +96,9 @@ class RedisBackend:
             return Ticket(run_id=run_id, checkpoint_name=name, settled=request)
         await self.open()
         redis, _ = self._connected()
-        payload = request.model_dump(mode="json", exclude_none=True)
         # The run id is the job id: arq refuses a second job with it while the first one or
-        # its result exists, which makes a firing (or a retried submit) run once.
-        job = await redis.enqueue_job(RUN_CHECKPOINT, payload, _job_id=run_id)
+        # its result exists, which makes a retried submit run once.
+        job = await enqueue_run(redis, self._settings.keys, request)
         return Ticket(run_id=run_id, checkpoint_name=name, request=request, duplicate=job is None)
 
     async def wait(self, ticket: Ticket) -> CheckpointResult:
@@ -104,6 +107,25 @@ class RedisBackend:
         await self.open()
         _, replies = self._connected()
         return await replies.wait(ticket.run_id)
+
+    def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
+        return request.model_copy(
+            update={"checkpoint": checkpoint.to_spec(), "reply_to": self.reply_stream}
+        )
+
+    def adopt(self, checkpoint: Checkpoint, request: RunRequest) -> Ticket:
+        assert request.run_id is not None
+        return Ticket(request.run_id, checkpoint.name, checkpoint=checkpoint, request=request)
+
+    def firing_enqueuer(self) -> RunEnqueuer:
+        redis, _ = self._connected()
+        if self._enqueuer is None:
+            self._enqueuer = RunEnqueuer(redis, self._settings.keys)
+        return self._enqueuer
+
+    async def after_enqueue(self) -> None:
+        redis, _ = self._connected()
+        await redis.publish(self._settings.keys.wake, b"")
 
     async def queue_depth(self) -> int | None:
         await self.open()
