@@ -22,7 +22,7 @@ async def test_the_result_also_goes_to_the_reply_stream_once(
     await arq_pool.enqueue_job(RUN_CHECKPOINT, request, _job_id="job-a")
     await arq_pool.enqueue_job(RUN_CHECKPOINT, request, _job_id="job-b")  # same run id again
     await make_worker().main()
-    [(entry_id, fields)] = await arq_pool.xrange(reply_to)
+    [(_entry_id, fields)] = await arq_pool.xrange(reply_to)
     [shared_entry] = await arq_pool.xrange(worker_settings.keys.results)
     assert fields == shared_entry[1]  # the same entry, published once
     assert codec.decode_result(fields[b"result"]).status is CheckpointStatus.SUCCESS
