@@ -22,7 +22,7 @@ from shared.checkpoint import Checkpoint
 from shared.keys import Keys
 from shared.serializer import deserialize_job
 from shared.settings import Settings
-from tests.support.processes import ManagedProcess, worker_argv
+from tests.support.processes import ManagedProcess, waking_worker_argv
 from tests.support.redis_server import RedisServer
 
 DEFAULT_KEYS = Keys()
@@ -88,7 +88,7 @@ def fleet_worker(
     if not redis_server.running:
         redis_server.start()
     process = ManagedProcess(
-        "client-worker", worker_argv(), client_env, tmp_path_factory.mktemp("worker")
+        "client-worker", waking_worker_argv(), client_env, tmp_path_factory.mktemp("worker")
     )
     try:
         _wait_until_ready(process, Settings.from_env(client_env))
