@@ -271,3 +271,30 @@ async def test_stats_have_the_seed_keys_and_counts(
         assert stats["redis_queue_depth"] == 0
     else:
         assert stats["redis_queue_depth"] is None
+
+
+async def test_stop_reports_results_with_no_room_in_the_queue(
+    make_runner: RunnerFactory, make_checkpoint: CheckpointFactory
+) -> None:
+    errors: list[BaseException] = []
+    called: list[str] = []
+    runner = make_runner(
+        AsyncRunnerConfig(
+            result_queue_size=1, trigger_poll_interval=0.02, graceful_shutdown_timeout=0.3
+        ),
+        result_callback=lambda r: called.append(r.run_id),
+        error_callback=errors.append,
+    )
+    runner.add_checkpoint(make_checkpoint("many", triggers=[fast_trigger(0.1, runs=4)]))
+    await runner.start_async()
+    for _ in range(200):  # nobody reads: one result queued, the next one waits for room
+        if runner.get_stats()["queued_results"] == 1 and runner.get_stats()["pending_tasks"]:
+            break
+        await asyncio.sleep(0.02)
+    await runner.stop_async()
+    reports = [error for error in errors if isinstance(error, UndeliveredRunError)]
+    assert reports and all("result queue stayed full" in str(report) for report in reports)
+    assert runner.get_stats()["dropped_results"] == len(reports)
+    assert {report.run_id for report in reports} <= set(called)  # the callback had them
+    [queued] = [result async for result in runner.iter_results_async(timeout=0.2)]
+    assert queued.run_id in called
