@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class _Work:
     target: Checkpoint | str
     context: Mapping[str, Any] | None
     future: asyncio.Future[CheckpointResult]
+    #: Set once a worker is done with it (delivered, or its caller had gone).
+    finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 class CheckpointPool:
@@ -112,11 +115,12 @@ class CheckpointPool:
             self._busy[task] = work
             try:
                 result = await self._run(work)
+                await self._on_result(result)
+                if not work.future.done():
+                    work.future.set_result(result)
             finally:
                 self._busy.pop(task, None)
-            await self._on_result(result)
-            if not work.future.done():
-                work.future.set_result(result)
+                work.finished.set()
 
     async def _run(self, work: _Work) -> CheckpointResult:
         target = work.target
@@ -143,9 +147,11 @@ class CheckpointPool:
         self._started = False
         while not self._queue.empty():
             self._fail(self._queue.get_nowait(), "the pool stopped before the run started")
-        busy = {task for task in self._tasks if task in self._busy}
+        busy = [asyncio.create_task(work.finished.wait()) for work in self._busy.values()]
         if busy:
-            await asyncio.wait(busy, timeout=self.graceful_shutdown_timeout)
+            _done, waiting = await asyncio.wait(busy, timeout=self.graceful_shutdown_timeout)
+            for waiter in waiting:
+                waiter.cancel()
         for task in self._tasks:
             work = self._busy.get(task)
             task.cancel()
