@@ -4,8 +4,11 @@ which backend it runs checkpoints on."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.errors import ConfigError
 
 
 class BackendKind(StrEnum):
@@ -36,3 +39,13 @@ class AsyncRunnerConfig(BaseModel):
     #: How long `stop_async` lets runs in flight finish before reporting them.
     graceful_shutdown_timeout: float = Field(default=30.0, ge=0)
     backend: BackendKind = BackendKind.AUTO
+
+    def __init__(self, **fields: Any) -> None:
+        try:
+            super().__init__(**fields)
+        except ValidationError as exc:  # one error tree: a bad field is a config error
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                for item in exc.errors()
+            )
+            raise ConfigError(f"AsyncRunnerConfig: {problems}") from None

@@ -45,3 +45,14 @@ def test_the_backend_follows_the_redis_url_unless_chosen() -> None:
     assert AsyncCheckpointRunner(settings=configured).backend.kind == "redis"
     forced = AsyncCheckpointRunner(AsyncRunnerConfig(backend="local"), settings=configured)
     assert forced.backend.kind == "local"
+
+
+def test_a_bad_config_field_is_a_config_error_naming_it() -> None:
+    import pytest
+
+    from shared.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="max_concurrent_checkpoints"):
+        async_runner.AsyncRunnerConfig(max_concurrent_checkpoints=0)
+    with pytest.raises(ConfigError, match="max_workers"):
+        async_runner.AsyncRunnerConfig(max_workers=3)
