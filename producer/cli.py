@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from producer.commands.demo import demo_command
+from producer.commands.enqueue import enqueue_command
 from producer.commands.init import init_command
+from producer.commands.results import results_command
 from producer.commands.run import run_command, validate_command
 from producer.commands.scheduler import scheduler_command
 from producer.commands.stats import stats_command
@@ -30,6 +32,8 @@ app.command("validate")(validate_command)
 app.command("init")(init_command)
 app.command("worker")(worker_command)
 app.command("scheduler")(scheduler_command)
+app.command("enqueue")(enqueue_command)
+app.command("results")(results_command)
 app.command("stats")(stats_command)
 app.command("demo")(demo_command)
 

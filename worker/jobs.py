@@ -35,12 +35,24 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     run_id = request.run_id or job_id  # the job id is stable across retries of this job
     heartbeat = state.monitor.heartbeat
     with bind_run(run_id, request.checkpoint_label), state.metrics.track_job():
+        reply_to = request.reply_to
+        if reply_to is not None and not state.settings.keys.is_reply_stream(reply_to):
+            # A worker writes only reply streams of its own fleet, never a key a request names.
+            reason = (
+                f"job {job_id}: reply_to {reply_to!r} is not a reply stream of this fleet"
+                f" (expected {state.settings.keys.replies('<client id>')})"
+            )
+            result = error_result(request.checkpoint_label, run_id=run_id, message=reason)
+            await state.publisher.publish(result)
+            state.metrics.record_result(result)
+            logger.warning("rejected: %s", reason)
+            return result.to_dict()
         heartbeat.jobs_in_progress += 1
         try:
             result = await state.executor.execute_request(
                 request, run_id=run_id, catalog=state.catalog
             )
-            await state.publisher.publish(result)
+            await state.publisher.publish(result, reply_to=reply_to)
         finally:
             heartbeat.jobs_in_progress -= 1
         heartbeat.jobs_done += 1
