@@ -10,7 +10,6 @@ unknown checkpoint, a broken spec or an unexpected exception each become a resul
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 import time
@@ -18,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
+from shared.actions.http import close_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
@@ -144,7 +144,13 @@ def execute_blocking(
 ) -> CheckpointResult:
     """`execute_in_process` from synchronous code, even when the caller's thread already runs
     an event loop (then the run gets a loop of its own in a helper thread)."""
-    run = functools.partial(execute_in_process, checkpoint, run_id=run_id, context=context)
+
+    async def run() -> CheckpointResult:
+        try:
+            return await execute_in_process(checkpoint, run_id=run_id, context=context)
+        finally:
+            await close_http_session()  # the private loop ends here, and its session with it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
