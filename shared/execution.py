@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 import threading
 import time
@@ -19,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
+from shared.actions.http import close_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
@@ -158,7 +158,13 @@ def execute_blocking(
 ) -> CheckpointResult:
     """`execute_in_process` from synchronous code, even when the caller's thread already runs
     an event loop (then the run gets a loop of its own in a helper thread)."""
-    run = functools.partial(execute_in_process, checkpoint, run_id=run_id, context=context)
+
+    async def run() -> CheckpointResult:
+        try:
+            return await execute_in_process(checkpoint, run_id=run_id, context=context)
+        finally:
+            await close_http_session()  # the private loop ends here, and its session with it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

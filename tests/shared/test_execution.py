@@ -1,0 +1,27 @@
+"""`Checkpoint.run` from synchronous code: actions included, nothing left open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from shared.actions import WebhookAction, http
+from shared.checkpoint import Checkpoint
+from shared.models import ActionStatus, CheckpointStatus
+from tests.support.checkpoints import write_frame
+from tests.support.http_server import RecordingHTTPServer
+
+
+def test_a_blocking_run_closes_the_http_session_it_opened(
+    tmp_path: Path, http_server: RecordingHTTPServer
+) -> None:
+    source = write_frame(tmp_path, pl.DataFrame({"id": [1, 2, 3]}))
+    hook = WebhookAction(url=http_server.url + "/hook", notify_on="always")
+    checkpoint = Checkpoint("c", source, validators=["null"], actions=[hook])
+    result = checkpoint.run()
+    assert result.status is CheckpointStatus.SUCCESS
+    assert [action.status for action in result.action_results] == [ActionStatus.SUCCESS]
+    assert len(http_server.requests) == 1
+    open_sessions = [session for session in http._sessions.values() if not session.closed]
+    assert open_sessions == [], "the run's private loop is gone: its session must be closed"
