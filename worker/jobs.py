@@ -52,18 +52,20 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             result = await state.executor.execute_request(
                 request, run_id=run_id, catalog=state.catalog
             )
+            # Counted and logged before publishing: a client that sees the result sees a job
+            # that is about to end, not one still doing bookkeeping.
+            state.metrics.record_result(result)
+            logger.info(
+                "run finished: %s in %.0f ms, %d issues%s",
+                result.status.value,
+                result.duration_ms,
+                len(result.issues),
+                f"; error: {result.error}" if result.error else "",
+            )
             await state.publisher.publish(result, reply_to=reply_to)
         finally:
             heartbeat.jobs_in_progress -= 1
         heartbeat.jobs_done += 1
-        state.metrics.record_result(result)
-        logger.info(
-            "run finished: %s in %.0f ms, %d issues%s",
-            result.status.value,
-            result.duration_ms,
-            len(result.issues),
-            f"; error: {result.error}" if result.error else "",
-        )
     return result.to_dict()
 
 

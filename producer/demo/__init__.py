@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from producer.commands.run import run_all
+from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
 from producer.demo.processes import (
     DemoProcess,
     redis_answers,
@@ -32,7 +32,7 @@ from shared import codec
 from shared.definitions import load_checkpoints
 from shared.keys import Keys
 from shared.models import CheckpointStatus
-from shared.settings import DEFAULT_REDIS_URL
+from shared.settings import DEFAULT_REDIS_URL, Settings
 
 #: The key prefix of the demo's fleet: it never touches another fleet's keys.
 DEMO_PREFIX = "checkfleet-demo"
@@ -63,7 +63,8 @@ def run_demo(duration_s: float, directory: Path, console: Console, redis_url: st
             if started is None:
                 console.print(
                     f"[yellow]no Redis answers at {url} and no redis-server can be started: "
-                    "running the checkpoints in-process instead (no workers, no scheduler)[/]"
+                    "running the checkpoints in-process instead, on the client API's local "
+                    "backend (no workers, no scheduler)[/]"
                 )
                 seen = asyncio.run(watch_in_process(config, duration_s, console))
                 return summarize(seen, console)
@@ -139,15 +140,26 @@ async def watch_results(
 
 
 async def watch_in_process(config: Path, duration_s: float, console: Console) -> Counter[str]:
-    """Without Redis: run the example checkpoints in this process on their interval."""
-    checkpoints = load_checkpoints(str(config))
+    """Without Redis: the client API's in-process backend runs the example checkpoints on
+    their triggers, through the same executor as a worker."""
+    runner = AsyncCheckpointRunner(
+        AsyncRunnerConfig(backend="local", trigger_poll_interval=0.2),
+        settings=Settings.from_env({}),
+    )
+    for checkpoint in load_checkpoints(str(config)):
+        runner.add_checkpoint(checkpoint)
     seen: Counter[str] = Counter()
     deadline = time.monotonic() + duration_s
-    while time.monotonic() < deadline:
-        for result in await run_all(checkpoints):
-            seen[result.status.value] += 1
-            console.print(result_line(result, run_id=False))
-        await asyncio.sleep(min(DEMO_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+    await runner.start_async()
+    try:
+        while (left_s := deadline - time.monotonic()) > 0:
+            async for result in runner.iter_results_async(timeout=left_s):
+                seen[result.status.value] += 1
+                console.print(result_line(result, run_id=False))
+                if time.monotonic() >= deadline:
+                    break
+    finally:
+        await runner.stop_async()
     return seen
 
 
