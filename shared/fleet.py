@@ -35,6 +35,14 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+async def live_workers_on_host(redis: Redis, keys: Keys, host: str | None = None) -> int:
+    """How many workers of this host (default: this machine, i.e. this pod or container) have
+    a fresh heartbeat: the heartbeat is renewed by each worker's event loop, so a worker whose
+    loop is stuck drops out within `HEARTBEAT_TTL_S`."""
+    pattern = keys.worker(f"{host or socket.gethostname()}:*")
+    return len([name async for name in redis.scan_iter(match=pattern, count=500)])
+
+
 @dataclass(slots=True)
 class Heartbeat:
     """One worker's state, as written to its heartbeat key."""
