@@ -28,6 +28,9 @@ async def waking_worker(worker_settings: Settings) -> AsyncIterator[WakingWorker
     )
     task = asyncio.create_task(worker.async_run())
     yield worker
+    # Let jobs that published their result finish their bookkeeping, then stop polling:
+    # arq's close() cancels and awaits whatever is still running.
+    await asyncio.wait_for(asyncio.gather(*worker.tasks.values(), return_exceptions=True), 10)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await worker.close()
