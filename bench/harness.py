@@ -92,13 +92,16 @@ def private_fleet() -> Iterator[Fleet]:
 
 
 #: Each worker kind has its own queue (key prefix), so both can run side by side.
-PREFIXES = {"checkfleet": "checkfleet", "arq-noop": "arqbase"}
+PREFIXES = {"checkfleet": "checkfleet", "arq-noop": "arqbase", "arq-noop-fast": "arqfast"}
 #: Worker kinds: checkfleet's ``python -m worker``, and arq's plain worker with the same
-#: settings running a no-op job (``bench/noop_worker.py``).
+#: settings running a no-op job (``bench/noop_worker.py``), with arq's default 0.5 s poll and,
+#: as a second reference, with a 10 ms poll.
 WORKER_COMMANDS = {
     "checkfleet": [sys.executable, "-m", "worker"],
     "arq-noop": [sys.executable, str(REPO_ROOT / "bench" / "noop_worker.py")],
+    "arq-noop-fast": [sys.executable, str(REPO_ROOT / "bench" / "noop_worker.py")],
 }
+KIND_ENV = {"arq-noop-fast": {"ARQ_POLL_DELAY_S": "0.01"}}
 
 
 class WorkerProcesses:
@@ -109,7 +112,7 @@ class WorkerProcesses:
             subprocess.Popen(
                 WORKER_COMMANDS[kind],
                 cwd=REPO_ROOT,
-                env={**os.environ, **fleet.env(kind), **env},
+                env={**os.environ, **fleet.env(kind), **KIND_ENV.get(kind, {}), **env},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -155,7 +158,7 @@ async def wait_for_workers(pool: ArqRedis, settings: Settings, kind: str, count:
     check was written and a second passed for the others to start too."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if kind == "checkfleet":
+        if kind == "checkfleet":  # the others are raw arq workers
             subscribed = await pool.pubsub_numsub(settings.keys.wake)
             if subscribed and subscribed[0][1] >= count:
                 return

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import machine, private_fleet
-from bench.throughput import measure, parse_args, print_scale
+from bench.throughput import KINDS, measure, parse_args, print_scale
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
             runs=args.runs,
             repeat=args.repeat,
             worker_counts=[1, 2],
-            kinds=["checkfleet", "arq-noop"],
+            kinds=KINDS,
         )
     print_scale(rates)
 

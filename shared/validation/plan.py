@@ -2,11 +2,15 @@
 
 Each validator's local keys are aliased to unique column names (``v<index>_<n>``) so that
 validators never clash; the row count is always computed. Collecting the query reads the data
-once, with the streaming engine, however many validators there are.
+once, however many validators there are: with the streaming engine, so a file larger than
+memory fits, except for a small local file, which polars' in-memory engine reads in half the
+time (the streaming engine's set-up dominates below a megabyte).
 """
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,8 +22,12 @@ from shared.problems import join_path
 from shared.sources import open_source
 from shared.validators import Validator
 
+Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
 ENGINE: Literal["streaming"] = "streaming"
+#: Local files up to this size are validated with the in-memory engine instead.
+IN_MEMORY_MAX_BYTES = 1 << 20
+_FILE_SCHEME = "file://"
 #: The output column of the row count.
 ROW_COUNT_COLUMN = "__row_count"
 
@@ -40,6 +48,19 @@ class ScanPlan:
     schema: pl.Schema
     query: pl.LazyFrame
     validators: list[PlannedValidator]
+    engine: Engine = ENGINE
+
+
+def scan_engine(source: str) -> Engine:
+    """The engine for `source`: in-memory for one small local file, streaming otherwise."""
+    path = source[len(_FILE_SCHEME) :] if source.startswith(_FILE_SCHEME) else source
+    if "://" in path or glob.has_magic(path):
+        return ENGINE
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return ENGINE
+    return "in-memory" if size <= IN_MEMORY_MAX_BYTES else ENGINE
 
 
 def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
@@ -67,12 +88,14 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
             part.aliases[key] = alias
             exprs.append(expr.alias(alias))
         planned.append(part)
-    return ScanPlan(schema=schema, query=frame.select(exprs), validators=planned)
+    return ScanPlan(
+        schema=schema, query=frame.select(exprs), validators=planned, engine=scan_engine(source)
+    )
 
 
 def run_scan(plan: ScanPlan) -> dict[str, Any]:
     """Collect the plan's query: the one read of the data. Its single row, by column name."""
-    frame = plan.query.collect(engine=ENGINE)
+    frame = plan.query.collect(engine=plan.engine)
     row: dict[str, Any] = frame.row(0, named=True)
     return row
 
