@@ -1,7 +1,6 @@
 """Latency: sequential single runs of the tiny checkpoint against one idle ``python -m worker``,
-timed from the enqueue call to the result in hand (p50 / p99). The client API
-(``producer.async_runner``) is not merged yet, so a run is `shared.enqueue.enqueue_run` plus a
-blocking XREAD on the results stream for its entry. Baseline in the same invocation: raw arq
+timed from the client API's ``run_once_async`` call to the result in hand (p50 / p99), with a
+started `AsyncCheckpointRunner` on the fleet backend. Baseline in the same invocation: raw arq
 with default settings, ``enqueue_job`` + ``job.result()`` of a no-op job on arq's own worker.
 
 Also the idle load: Redis commands per second per idle worker (INFO commandstats deltas over a
@@ -21,7 +20,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arq.connections import ArqRedis
 
 from bench.harness import (
     CHECKPOINT,
@@ -35,9 +33,8 @@ from bench.harness import (
     wait_for_workers,
 )
 from bench.noop_worker import NOOP
-from shared.enqueue import enqueue_run
-from shared.job import RunRequest
-from shared.settings import Settings
+from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
+from shared.models import CheckpointStatus
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -45,36 +42,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def run_and_wait(pool: ArqRedis, settings: Settings, run_id: str, last_id: bytes) -> bytes:
-    """Enqueue one run and block on the results stream until its entry; the entry id."""
-    await enqueue_run(pool, settings.keys, RunRequest(checkpoint=CHECKPOINT, run_id=run_id))
-    wanted = run_id.encode()
-    while True:
-        answer = await pool.xread({settings.keys.results: last_id}, block=10_000)
-        if not answer:
-            raise TimeoutError(f"no result for {run_id} within 10 s")
-        for entry_id, fields in answer[0][1]:
-            last_id = entry_id
-            if fields[b"run_id"] == wanted:
-                return last_id
-
-
-async def checkfleet_latencies_ms(fleet: Fleet, runs: int, sample: int) -> list[float]:
+async def checkfleet_latencies_ms(fleet: Fleet, runs: int) -> list[float]:
+    """Each run: the client API's `run_once_async` on a started runner (fleet backend), from
+    the call to the result in hand (it comes back on the client's reply stream)."""
     settings = fleet.settings()
     pool = await connect_pool(settings)
     try:
         await wait_for_workers(pool, settings, "checkfleet", 1)
-        last_id = b"0-0"  # read only entries newer than what is there now
-        if await pool.exists(settings.keys.results):
-            last_id = (await pool.xinfo_stream(settings.keys.results))["last-generated-id"]
-        latencies = []
-        for index in range(runs):
-            started = time.perf_counter()
-            last_id = await run_and_wait(pool, settings, f"l{sample}-{index}", last_id)
-            latencies.append((time.perf_counter() - started) * 1000)
-        return latencies
     finally:
         await pool.aclose()
+    runner = AsyncCheckpointRunner(AsyncRunnerConfig(backend="redis"), settings=settings)
+    await runner.start_async()
+    try:
+        latencies = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = await runner.run_once_async(CHECKPOINT)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if result.status is CheckpointStatus.ERROR:
+                raise SystemExit(f"the benchmark run failed: {result.error}")
+        return latencies
+    finally:
+        await runner.stop_async()
 
 
 async def arq_latencies_ms(fleet: Fleet, runs: int, sample: int) -> list[float]:
@@ -144,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     with private_fleet() as fleet:
         with WorkerProcesses(fleet, "checkfleet", 1), WorkerProcesses(fleet, "arq-noop", 1):
             for sample in range(args.repeat):
-                ours = asyncio.run(checkfleet_latencies_ms(fleet, args.runs, sample))
+                ours = asyncio.run(checkfleet_latencies_ms(fleet, args.runs))
                 raw = asyncio.run(arq_latencies_ms(fleet, args.baseline_runs, sample))
                 ours_p50.append(percentile(ours, 0.5))
                 ours_p99.append(percentile(ours, 0.99))
@@ -171,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         rows,
     )
     print("target: p50 <= 10 ms, p99 <= 50 ms")
-    print("checkfleet latency = enqueue_run + XREAD BLOCK on the results stream (no client API)")
+    print("checkfleet: run_once_async of a started AsyncCheckpointRunner, backend redis")
     print_table(
         f"Idle load (Redis commands/s per idle worker, 2 workers, {args.idle_s:g} s window)",
         ["worker", "commands/s", "ratio to raw arq (poll 0.5 s)"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -32,6 +32,21 @@ logger = logging.getLogger(__name__)
 RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TransientError)
 
 
+class FiringEnqueuer(Protocol):
+    """What a driver needs from its enqueuer: `RunEnqueuer` on the fleet; the client API's
+    in-process runner (`producer.local_enqueue.LocalEnqueuer`) has the same decisions."""
+
+    async def submit(self, submission: Submission) -> Outcome: ...
+
+    async def release_deferred(self, checkpoint: str) -> str | None: ...
+
+    async def last_tick(self, checkpoint: str, trigger: str) -> int | None: ...
+
+    async def remember_tick(self, checkpoint: str, trigger: str, moment: datetime) -> None: ...
+
+    async def overlap_skips(self, checkpoint: str) -> int: ...
+
+
 def from_epoch_us(value: int) -> datetime:
     return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
 
@@ -44,9 +59,9 @@ class TriggerDriver:
         checkpoint: Checkpoint,
         trigger: AsyncBaseTrigger[Any],
         *,
-        redis: Redis,
+        redis: Redis | None,
         keys: Keys,
-        enqueuer: RunEnqueuer,
+        enqueuer: FiringEnqueuer | RunEnqueuer,
         consumer: str,
         poll_interval_s: float = 0.5,
         clock: Clock = utc_now,

@@ -28,6 +28,9 @@ class RunRequest(BaseModel):
     checkpoint: str | dict[str, Any] = Field(min_length=1)
     run_id: RunId | None = None
     context: dict[str, JsonValue] = Field(default_factory=dict)
+    #: A client's reply stream (`Keys.replies`): the result is also appended there, so the
+    #: client waits for its runs without reading the whole fleet's results.
+    reply_to: str | None = Field(default=None, min_length=1, max_length=300)
 
     @property
     def checkpoint_label(self) -> str:

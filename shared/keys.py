@@ -8,11 +8,16 @@ not let us rename.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 DEFAULT_PREFIX = "checkfleet"
+REPLIES_PART = "replies"
+#: Client ids name reply streams: printable, no ':' (no nesting into other key families).
+CLIENT_ID_PATTERN = r"[A-Za-z0-9_.@+=\-]{1,100}"
+_CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
 
 #: arq's own key prefixes (not under our prefix; arq does not let them be renamed).
 ARQ_JOB_PREFIX: str = job_key_prefix
@@ -77,6 +82,18 @@ class Keys:
     def run_result(self, run_id: str) -> str:
         """A per-run copy of the result, so a client can wait for its own run cheaply."""
         return self._key("result", run_id)
+
+    def replies(self, client_id: str) -> str:
+        """The reply stream of one client: workers append the results of the runs whose
+        request named it in ``reply_to``, so the client reads only its own results."""
+        return self._key(REPLIES_PART, client_id)
+
+    def is_reply_stream(self, key: str) -> bool:
+        """Whether `key` is a reply stream of this fleet: the only keys a worker writes a
+        request's ``reply_to`` to."""
+        head = self._key(REPLIES_PART, "")
+        client_id = key[len(head) :]
+        return key.startswith(head) and bool(_CLIENT_ID.fullmatch(client_id))
 
     # -- the scheduler's memory, shared by every scheduler of the fleet -------------------------
 

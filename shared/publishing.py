@@ -4,6 +4,10 @@ Exactly one results-stream entry per run id: the publish script records the run 
 and appends the entry in one atomic step, so a job that is retried, or re-run after its worker
 died, cannot publish twice. The marker holds the entry id and lives as long as the per-run copy
 of the result (`Settings.result_ttl_s`).
+
+A run whose request named a reply stream (``reply_to``, a `Keys.replies` key) gets the same
+entry appended there in the same step, once: the stream is capped (`REPLY_MAXLEN`) and expires
+`REPLY_TTL_S` after its last entry, so an abandoned client leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ logger = logging.getLogger(__name__)
 RESULT_FIELDS = ("run_id", "checkpoint", "status", "v", "result")
 #: Approximate cap of the dead-letter stream: it is for inspection, not an archive.
 DEAD_LETTER_MAXLEN = 10_000
+#: Approximate cap of a client's reply stream: its reader keeps up, this bounds a dead one.
+REPLY_MAXLEN = 10_000
+#: A reply stream nobody wrote to for this long is dropped (its client is gone).
+REPLY_TTL_S = 3_600
 
-# KEYS: published marker, results stream, per-run result copy
-# ARGV: ttl ms, maxlen, run_id, checkpoint, status, schema version, packed result
+# KEYS: published marker, results stream, per-run result copy[, reply stream]
+# ARGV: ttl ms, maxlen, run_id, checkpoint, status, schema version, packed result,
+#       reply maxlen, reply ttl ms
 _PUBLISH_ONCE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -37,6 +46,11 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
     'run_id', ARGV[3], 'checkpoint', ARGV[4], 'status', ARGV[5], 'v', ARGV[6], 'result', ARGV[7])
 redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
 redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[1])
+if KEYS[4] then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'run_id', ARGV[3],
+        'checkpoint', ARGV[4], 'status', ARGV[5], 'v', ARGV[6], 'result', ARGV[7])
+    redis.call('PEXPIRE', KEYS[4], ARGV[9])
+end
 return {1, id}
 """
 
@@ -59,13 +73,18 @@ class ResultPublisher:
         self._ttl_ms = int(settings.result_ttl_s * 1000)
         self._script = redis.register_script(_PUBLISH_ONCE)
 
-    async def publish(self, result: CheckpointResult) -> Publication:
-        """Append `result` to the results stream unless its run id was published already."""
+    async def publish(
+        self, result: CheckpointResult, *, reply_to: str | None = None
+    ) -> Publication:
+        """Append `result` to the results stream unless its run id was published already;
+        also to `reply_to` (a reply stream of this fleet, checked by the caller)."""
         keys = [
             self._keys.published(result.run_id),
             self._keys.results,
             self._keys.run_result(result.run_id),
         ]
+        if reply_to is not None:
+            keys.append(reply_to)
         args: list[str | int | bytes] = [
             self._ttl_ms,
             self._maxlen,
@@ -74,6 +93,8 @@ class ResultPublisher:
             result.status.value,
             codec.SCHEMA_VERSION,
             codec.encode_result(result),
+            REPLY_MAXLEN,
+            REPLY_TTL_S * 1000,
         ]
         appended, entry_id = await self._script(keys=keys, args=args)
         entry = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)

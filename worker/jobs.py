@@ -32,8 +32,18 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     except ValidationError as exc:
         return await _reject(state, job_id, payload, exc)
     run_id = request.run_id or job_id  # the job id is stable across retries of this job
+    reply_to = request.reply_to
+    if reply_to is not None and not state.settings.keys.is_reply_stream(reply_to):
+        # A worker writes only reply streams of its own fleet, never a key a request names.
+        reason = (
+            f"job {job_id}: reply_to {reply_to!r} is not a reply stream of this fleet"
+            f" (expected {state.settings.keys.replies('<client id>')})"
+        )
+        result = error_result(request.checkpoint_label, run_id=run_id, message=reason)
+        await state.publisher.publish(result)
+        return result.to_dict()
     result = await state.executor.execute_request(request, run_id=run_id, catalog=state.catalog)
-    await state.publisher.publish(result)
+    await state.publisher.publish(result, reply_to=reply_to)
     return result.to_dict()
 
 

@@ -96,7 +96,13 @@ class WakingWorker(Worker):
                 batch += 1
             self.job_counter += batch
             chunk, pending = pending[:batch], pending[batch:]
-            scores = await self._job_claimer().claim(chunk, timestamp_ms())
+            try:
+                scores = await self._job_claimer().claim(chunk, timestamp_ms())
+            except BaseException:  # Redis away: give the slots back, the next poll retries
+                self.job_counter -= batch
+                for _ in range(batch):
+                    self.sem.release()
+                raise
             for job_id, score in zip(chunk, scores, strict=True):
                 if score is None:  # running elsewhere, finished, or re-queued for later
                     self.job_counter -= 1

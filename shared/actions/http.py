@@ -32,6 +32,12 @@ async def open_http_session(**session_options: Any) -> aiohttp.ClientSession:
     return session
 
 
+def has_http_session() -> bool:
+    """Whether the running loop has an open session (so a caller knows if it made one)."""
+    session = _sessions.get(asyncio.get_running_loop())
+    return session is not None and not session.closed
+
+
 def get_http_session() -> aiohttp.ClientSession:
     """The running loop's session, created lazily with default options."""
     loop = asyncio.get_running_loop()

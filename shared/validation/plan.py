@@ -1,16 +1,21 @@
 """The scan plan: every validator's aggregations gathered into ONE lazy query over the source.
 
 Each validator's local keys are aliased to unique column names (``v<index>_<n>``) so that
-validators never clash; the row count is always computed. Collecting the query reads the data
-once, however many validators there are: with the streaming engine, so a file larger than
-memory fits, except for a small local file, which polars' in-memory engine reads in half the
-time (the streaming engine's set-up dominates below a megabyte).
+validators never clash; the row count is always computed. Reductions share one select;
+`FirstRows` and `AllValues` parts each get a one-row branch over the same scan, joined
+horizontally (polars' common-subplan elimination makes them share the one scan; a reduction
+select holding such a part would make polars keep every column it reads in memory).
+Collecting the query reads the data once, however many validators there are: with the
+streaming engine, so a file larger than memory fits, except for a small local file, which
+polars' in-memory engine reads in half the time (the streaming engine's set-up dominates below
+a megabyte).
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,7 +25,7 @@ import polars as pl
 from shared.errors import SpecError
 from shared.problems import join_path
 from shared.sources import open_source
-from shared.validators import Validator
+from shared.validators import AllValues, FirstRows, Validator
 
 Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
@@ -30,6 +35,8 @@ IN_MEMORY_MAX_BYTES = 1 << 20
 _FILE_SCHEME = "file://"
 #: The output column of the row count.
 ROW_COUNT_COLUMN = "__row_count"
+#: A scan node in `LazyFrame.explain` output (``Csv SCAN [path]``, ``PYTHON SCAN []``...).
+_SCAN_LINE = re.compile(r"^\s*\w+ SCAN \[", re.MULTILINE)
 
 
 @dataclass
@@ -48,6 +55,8 @@ class ScanPlan:
     schema: pl.Schema
     query: pl.LazyFrame
     validators: list[PlannedValidator]
+    #: Output columns of `AllValues` parts, handed over as `pl.Series`, not Python lists.
+    series_columns: frozenset[str] = frozenset()
     engine: Engine = ENGINE
 
 
@@ -72,6 +81,8 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     frame = open_source(source)
     schema = frame.collect_schema()
     exprs = [pl.len().alias(ROW_COUNT_COLUMN)]
+    parts: list[tuple[str, FirstRows | AllValues]] = []
+    series_columns: set[str] = set()
     planned = []
     for index, validator in enumerate(validators):
         try:
@@ -83,20 +94,84 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
             path = join_path(f"validators[{index}]", exc.path or "")
             raise SpecError(f"validator {validator.name!r}: {message}", path=path) from exc
         part = PlannedValidator(index, validator)
-        for number, (key, expr) in enumerate(local.items()):
+        for number, (key, query_part) in enumerate(local.items()):
             alias = f"v{index}_{number}"
             part.aliases[key] = alias
-            exprs.append(expr.alias(alias))
+            if isinstance(query_part, pl.Expr):
+                exprs.append(query_part.alias(alias))
+            else:
+                parts.append((alias, query_part))
+                if isinstance(query_part, AllValues):
+                    series_columns.add(alias)
         planned.append(part)
-    return ScanPlan(
-        schema=schema, query=frame.select(exprs), validators=planned, engine=scan_engine(source)
-    )
+    engine = scan_engine(source)
+    if engine == "in-memory":
+        # A small file is read whole anyway: the parts join the reductions' select, which
+        # spares the branches and the check of how polars plans them.
+        inline = [_inline(part).alias(alias) for alias, part in parts]
+        return ScanPlan(
+            schema, frame.select([*exprs, *inline]), planned, frozenset(series_columns), engine
+        )
+    query = _joined(frame, exprs, parts)
+    if parts and len(_SCAN_LINE.findall(query.explain())) > 1:
+        # Polars shares a file scan between branches by itself (and streams it), but not a
+        # Python (plugin) source: then an explicit cache, which buffers more. Project first:
+        # projections stop at a cache.
+        columns = _read_columns(schema, [*exprs, *_part_exprs(parts)])
+        query = _joined(frame.select(columns).cache(), exprs, parts)
+    return ScanPlan(schema, query, planned, frozenset(series_columns), engine)
+
+
+def _inline(part: FirstRows | AllValues) -> pl.Expr:
+    """`part` as one expression of a select: what its branch computes."""
+    if isinstance(part, FirstRows):
+        return part.value.filter(part.mask).head(part.count).implode()
+    return part.value.implode()
+
+
+def _joined(
+    frame: pl.LazyFrame, exprs: list[pl.Expr], parts: list[tuple[str, FirstRows | AllValues]]
+) -> pl.LazyFrame:
+    """The reductions' select and one branch per part, side by side (one row)."""
+    if not parts:
+        return frame.select(exprs)
+    branches = [_branch(frame, part, alias) for alias, part in parts]
+    return pl.concat([frame.select(exprs), *branches], how="horizontal")
+
+
+def _part_exprs(parts: list[tuple[str, FirstRows | AllValues]]) -> list[pl.Expr]:
+    exprs = []
+    for _, part in parts:
+        exprs.append(part.value)
+        if isinstance(part, FirstRows):
+            exprs.append(part.mask)
+    return exprs
+
+
+def _read_columns(schema: pl.Schema, exprs: list[pl.Expr]) -> list[str]:
+    """The source columns `exprs` read, in the source's order (all of them when one uses a
+    selector such as ``pl.all()``, whose columns `root_names` does not list)."""
+    if any(expr.meta.has_multiple_outputs() for expr in exprs):
+        return schema.names()
+    names = {name for expr in exprs for name in expr.meta.root_names()}
+    return [name for name in schema.names() if name in names]
+
+
+def _branch(frame: pl.LazyFrame, part: FirstRows | AllValues, alias: str) -> pl.LazyFrame:
+    """A one-row, one-column query over `frame` computing `part` as a list."""
+    if isinstance(part, FirstRows):
+        rows = frame.filter(part.mask).select(part.value.alias(alias)).head(part.count)
+        return rows.select(pl.col(alias).implode())
+    return frame.select(part.value.alias(alias).implode())
 
 
 def run_scan(plan: ScanPlan) -> dict[str, Any]:
-    """Collect the plan's query: the one read of the data. Its single row, by column name."""
+    """Collect the plan's query: the one read of the data. Its single row, by column name;
+    `AllValues` columns as `pl.Series` (a Python list of millions of values would not fit)."""
     frame = plan.query.collect(engine=plan.engine)
-    row: dict[str, Any] = frame.row(0, named=True)
+    row: dict[str, Any] = frame.drop(plan.series_columns).row(0, named=True)
+    for name in plan.series_columns:
+        row[name] = frame.get_column(name)[0]
     return row
 
 

@@ -18,6 +18,7 @@ from shared.validators.distribution import DistributionValidator
 from shared.validators.freshness import FreshnessValidator
 from shared.validators.in_set import InSetValidator
 from shared.validators.nulls import CompletenessValidator, NotNullValidator, NullValidator
+from shared.validators.parts import AllValues, FirstRows, QueryPart
 from shared.validators.range import BetweenValidator, RangeValidator
 from shared.validators.regex import RegexValidator
 from shared.validators.row_count import RowCountValidator
@@ -30,14 +31,17 @@ __all__ = [
     "DEFAULT_SAMPLE_SIZE",
     "SEVERITY_BY_RATIO",
     "VALIDATORS",
+    "AllValues",
     "BetweenValidator",
     "CompletenessValidator",
     "DistributionValidator",
     "Evaluation",
+    "FirstRows",
     "FreshnessValidator",
     "InSetValidator",
     "NotNullValidator",
     "NullValidator",
+    "QueryPart",
     "RangeValidator",
     "RegexValidator",
     "RowCheck",

@@ -22,6 +22,7 @@ from shared.errors import SpecError
 from shared.models import MAX_SAMPLE_SIZE, Severity, ValidationIssue
 from shared.problems import problems_from_validation_error, raise_problems
 from shared.registry import Registry
+from shared.validators.parts import QueryPart
 from shared.validators.severity import sample_values, severity_for_ratio
 
 #: How many sample values an issue carries unless a validator's config says otherwise.
@@ -85,8 +86,10 @@ class Validator(Generic[ConfigT]):
         config = self.config.model_dump(mode="json", exclude_defaults=True)
         return {"type": self.name, "config": config} if config else {"type": self.name}
 
-    def plan(self, schema: pl.Schema) -> dict[str, pl.Expr]:
-        """Aggregations to compute, each reducing the data to one value, by a local key.
+    def plan(self, schema: pl.Schema) -> Mapping[str, QueryPart]:
+        """Aggregations to compute, each reducing the data to one value, by a local key; or
+        `FirstRows` / `AllValues` parts (see `shared.validators.parts`) for row samples and
+        whole columns.
 
         Raise `SpecError` (path under ``config``) when the config does not fit the data, e.g.
         an unknown column.

@@ -13,6 +13,7 @@ import polars as pl
 from pydantic import Field
 
 from shared.validators.base import Evaluation, Validator, ValidatorConfig
+from shared.validators.parts import FirstRows, QueryPart
 from shared.validators.severity import ratio_of
 
 
@@ -52,17 +53,15 @@ class RowCheck(Validator[RowConfigT]):
         """The issue's message for people."""
         raise NotImplementedError
 
-    def plan(self, schema: pl.Schema) -> dict[str, pl.Expr]:
+    def plan(self, schema: pl.Schema) -> dict[str, QueryPart]:
         self._columns = self.target_columns(schema)
-        exprs: dict[str, pl.Expr] = {}
+        exprs: dict[str, QueryPart] = {}
         for index, column in enumerate(self._columns):
             mask = self.failing(column, schema[column]).fill_null(False)
             exprs[f"failing/{index}"] = mask.sum()
             exprs[f"checked/{index}"] = self.checked(column)
             if self.collects_samples and self.config.sample_size > 0:
-                exprs[f"sample/{index}"] = (
-                    pl.col(column).filter(mask).head(self.config.sample_size).implode()
-                )
+                exprs[f"sample/{index}"] = FirstRows(pl.col(column), mask, self.config.sample_size)
         return exprs
 
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:

@@ -16,13 +16,20 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class ManagedProcess:
     """A subprocess whose output goes to a log file the test can show when it fails."""
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: Mapping[str, str],
+        log_dir: Path,
+        cwd: Path | None = None,
+    ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             argv,
-            cwd=REPO_ROOT,
+            cwd=cwd or REPO_ROOT,
             env={**os.environ, **env},
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 
@@ -57,3 +58,22 @@ async def test_two_waking_workers_run_every_job_once(
     results = await read_results(arq_pool, worker_settings)
     assert sorted(result.run_id for result in results) == sorted(f"many-{i}" for i in range(runs))
     assert await arq_pool.zcard(worker_settings.keys.queue) == 0
+
+
+class _RedisAway:
+    async def claim(self, job_ids: list[str], now_ms: int) -> list[int | None]:
+        raise ConnectionError("Redis is away")
+
+
+async def test_a_failed_claim_gives_the_slots_back(worker_settings: Settings) -> None:
+    worker = WakingWorker(
+        **{**worker_options(worker_settings), "max_jobs": 3},
+        wake_channel=worker_settings.keys.wake,
+        handle_signals=False,
+    )
+    worker._claimer = _RedisAway()  # type: ignore[assignment]
+    with pytest.raises(ConnectionError):
+        await worker.start_jobs([b"a", b"b", b"c", b"d"])
+    assert worker.job_counter == 0
+    for _ in range(3 + 1):  # every permit of arq's semaphore (max_jobs + 1) is free again
+        await asyncio.wait_for(worker.sem.acquire(), 1)

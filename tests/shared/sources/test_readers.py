@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -8,6 +11,7 @@ import pytest
 
 from shared.errors import SourceError, SpecError, UnknownTypeError
 from shared.sources import READERS, open_source, resolve_reader, source_key
+from shared.sources.files import CSV_CHUNK_BYTES, CSV_CHUNK_ENV
 from tests.support.checkpoints import write_frame
 
 FRAME = pl.DataFrame(
@@ -68,3 +72,26 @@ def test_location_without_format(location: str) -> None:
 def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="file not found"):
         open_source(str(tmp_path / "x.parquet"))
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, str(CSV_CHUNK_BYTES)), ("65536", "65536")])
+def test_csv_chunk_size_defaults_without_overriding_the_user(
+    given: str | None, expected: str
+) -> None:
+    env = {key: value for key, value in os.environ.items() if key != CSV_CHUNK_ENV}
+    if given is not None:
+        env[CSV_CHUNK_ENV] = given
+    script = f"import os, shared.sources; print(os.environ[{CSV_CHUNK_ENV!r}])"
+    output = subprocess.run(
+        [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    assert output.strip() == expected
+
+
+def test_csv_larger_than_a_chunk_reads_every_row(tmp_path: Path) -> None:
+    rows = 120_000  # ~3 MB: several chunks of CSV_CHUNK_BYTES
+    frame = pl.DataFrame({"id": range(rows), "text": [f"value number {i}" for i in range(rows)]})
+    source = write_frame(tmp_path, frame, "csv")
+    assert Path(source).stat().st_size > 2 * CSV_CHUNK_BYTES
+    read = open_source(source).select(pl.len(), pl.col("id").sum()).collect(engine="streaming")
+    assert read.row(0) == (rows, rows * (rows - 1) // 2)

@@ -1,0 +1,145 @@
+"""`ReplyReader`: how a client waits for its own runs without reading the fleet's results.
+
+Each client has a reply stream (`Keys.replies(client_id)`) that it names in the ``reply_to``
+of its requests; the worker's publish script appends the result there in the same atomic step
+as the shared stream entry. One reader task per client reads that stream and hands each entry
+to the future waiting for its run id. A wait that starts after the result was published (or
+whose reply was lost with a Redis restart, or whose run was started by someone else) finds it
+in the per-run copy `Keys.run_result(run_id)`, checked when the wait starts and again every
+`recheck_s` while it lasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared import codec
+from shared.errors import DecodeError
+from shared.keys import Keys
+from shared.models import CheckpointResult
+
+logger = logging.getLogger(__name__)
+
+#: Entries read per XREAD.
+READ_COUNT = 100
+
+
+class ReplyReader:
+    """Reads one client's reply stream and resolves the waits on it."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        client_id: str,
+        *,
+        block_ms: int = 1000,
+        recheck_s: float = 2.0,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self.stream = keys.replies(client_id)
+        self._block_ms = block_ms
+        self._recheck_s = recheck_s
+        self._waiters: dict[str, list[asyncio.Future[CheckpointResult]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._last_id = "0-0"
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(futures) for futures in self._waiters.values())
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._read_forever(), name=f"replies {self.stream}")
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(RedisError):
+            await self._redis.delete(self.stream)
+
+    async def wait(self, run_id: str) -> CheckpointResult:
+        """The result of run `run_id`, however it arrives."""
+        self.start()
+        future: asyncio.Future[CheckpointResult] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(run_id, []).append(future)
+        try:
+            while True:
+                # The waiter is registered before this read, so a result published in between
+                # reaches one or the other.
+                stored = await self._stored(run_id)
+                if stored is not None:
+                    return stored
+                with contextlib.suppress(TimeoutError):
+                    return await asyncio.wait_for(asyncio.shield(future), self._recheck_s)
+        finally:
+            futures = self._waiters.get(run_id, [])
+            if future in futures:
+                futures.remove(future)
+            if not futures:
+                self._waiters.pop(run_id, None)
+            if not future.done():
+                future.cancel()
+
+    async def _stored(self, run_id: str) -> CheckpointResult | None:
+        try:
+            raw = await self._redis.get(self._keys.run_result(run_id))
+        except RedisError as exc:
+            logger.warning("cannot read the stored result of run %s: %s", run_id, exc)
+            return None
+        if raw is None:
+            return None
+        return codec.decode_result(raw)
+
+    async def _read_forever(self) -> None:
+        delay_s = 0.1
+        while True:
+            try:
+                await self._read_once()
+                delay_s = 0.1
+            except asyncio.CancelledError:
+                raise
+            except RedisError as exc:
+                logger.warning("reply stream %s: %s; retrying in %.1f s", self.stream, exc, delay_s)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, 2.0)
+
+    async def _read_once(self) -> None:
+        reply = await self._redis.xread(
+            {self.stream: self._last_id}, count=READ_COUNT, block=self._block_ms
+        )
+        for _stream, entries in reply or []:
+            handled = []
+            for entry_id, fields in entries:
+                self._dispatch(fields)
+                self._last_id = _text(entry_id)
+                handled.append(entry_id)
+            if handled:  # delivered: nothing else reads this stream
+                await self._redis.xdel(self.stream, *handled)
+
+    def _dispatch(self, fields: dict[Any, Any]) -> None:
+        run_id = _text(fields.get(b"run_id", b""))
+        futures = [future for future in self._waiters.get(run_id, []) if not future.done()]
+        if not futures:
+            return  # nobody waits (any more): the per-run copy still holds it
+        try:
+            result = codec.decode_result(fields[b"result"])
+        except (DecodeError, KeyError) as exc:
+            logger.warning("unreadable reply for run %s: %s", run_id, exc)
+            return  # the wait falls back to the per-run copy
+        for future in futures:
+            future.set_result(result)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
