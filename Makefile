@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := producer worker shared
 
-.PHONY: install test lint format bench demo worker schema scheduler deploy-check clean
+.PHONY: install test lint format bench bench-smoke demo worker schema scheduler deploy-check clean
 
 install: $(STAMP)
 
@@ -24,8 +24,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(CODE)
 
+# Every benchmark at full size (about ten minutes on 2 cores); bench-smoke: a tiny version of
+# each that only checks the scripts run (CI). One benchmark: $(BIN)/python bench/<name>.py.
 bench: $(STAMP)
-	$(BIN)/python bench/validation.py $(BENCH_ARGS)
+	$(BIN)/python bench/run_all.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run_all.py --smoke
 
 # The example checkpoints on a small fleet, results shown live (DEMO_ARGS="--duration 10").
 demo: $(STAMP)

@@ -37,6 +37,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "max_jobs": settings.worker_concurrency,
         "job_timeout": settings.job_timeout_s,
         "keep_result": settings.result_ttl_s,
+        # arq would repr() every result for its log line even when INFO is not logged; the
+        # result is on the results stream already.
+        "log_results": False,
         "allow_abort_jobs": True,
         "health_check_interval": HEALTH_CHECK_INTERVAL_S,
         "health_check_key": settings.keys.health_check,

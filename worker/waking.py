@@ -6,8 +6,11 @@ it starts, and a faster poll makes every idle worker hammer Redis. This worker s
 own job slots frees up; between wakes it looks at the queue only every `idle_poll_s`
 (deferred jobs, aborts, missed wakes and health checks ride on that).
 
+It also claims the jobs it reads in one round trip for all its free slots
+(`worker.claiming`) instead of arq's four per job.
+
 ``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
-which works the same with polling latency.
+which works the same with polling latency and per-job claims.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import contextlib
 import logging
 from typing import Any
 
+from arq.utils import timestamp_ms
 from arq.worker import Worker
+
+from worker.claiming import JobClaimer
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,7 @@ class WakingWorker(Worker):
         self.idle_poll_s = idle_poll_s
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
+        self._claimer: JobClaimer | None = None
 
     async def _poll_iteration(self) -> None:
         await super()._poll_iteration()
@@ -69,6 +76,48 @@ class WakingWorker(Worker):
                 logger.debug("wake subscription lost (%s); resubscribing", exc)
                 wake.set()  # look at the queue rather than trust a silent channel
                 await asyncio.sleep(_RESUBSCRIBE_DELAY_S)
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """arq's `start_jobs`: start each job this worker can claim, as slots allow; the
+        claims for all slots free at once go in one round trip."""
+        pending = [job_id.decode() for job_id in job_ids]
+        while pending:
+            await self.sem.acquire()
+            if self.job_counter >= self.max_jobs:
+                self.sem.release()
+                return
+            batch = 1  # one slot held; take every other free one without waiting
+            while (
+                batch < len(pending)
+                and self.job_counter + batch < self.max_jobs
+                and not self.sem.locked()
+            ):
+                await self.sem.acquire()
+                batch += 1
+            self.job_counter += batch
+            chunk, pending = pending[:batch], pending[batch:]
+            try:
+                scores = await self._job_claimer().claim(chunk, timestamp_ms())
+            except BaseException:  # Redis away: give the slots back, the next poll retries
+                self.job_counter -= batch
+                for _ in range(batch):
+                    self.sem.release()
+                raise
+            for job_id, score in zip(chunk, scores, strict=True):
+                if score is None:  # running elsewhere, finished, or re-queued for later
+                    self.job_counter -= 1
+                    self.sem.release()
+                    logger.debug("job %s already running elsewhere", job_id)
+                    continue
+                task = self.loop.create_task(self.run_job(job_id, score))
+                task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+                self.tasks[job_id] = task
+
+    def _job_claimer(self) -> JobClaimer:
+        if self._claimer is None:
+            lease_ms = int(self.in_progress_timeout_s * 1000)
+            self._claimer = JobClaimer(self.pool, self.queue_name, lease_ms)
+        return self._claimer
 
     def _release_sem_dec_counter_on_complete(self) -> None:
         super()._release_sem_dec_counter_on_complete()

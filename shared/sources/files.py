@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -60,8 +61,28 @@ def temporal_columns(path: str, separator: str) -> dict[str, pl.DataType]:
 
 
 def scan_delimited(location: str, separator: str) -> pl.LazyFrame:
-    """A CSV-like file: types inferred from the first rows, date columns parsed as such."""
+    """A CSV-like file: types inferred from the first rows, date columns parsed as such.
+
+    The scan of one local file is kept while the file is unchanged (same inode, size and
+    modification time) and reused: a scan reads the data afresh at every collect, but its date
+    probe and schema inference are done once, which is a third of a small file's run.
+    """
     path = local_path(location)
+    try:
+        stat = os.stat(path)
+    except OSError:  # a glob or a URL
+        return _scan_delimited(path, separator)
+    return _cached_scan(path, separator, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _cached_scan(path: str, separator: str, inode: int, size: int, mtime_ns: int) -> pl.LazyFrame:
+    frame = _scan_delimited(path, separator)
+    frame.collect_schema()  # inferred once here, remembered by the frame
+    return frame
+
+
+def _scan_delimited(path: str, separator: str) -> pl.LazyFrame:
     return pl.scan_csv(
         path,
         separator=separator,

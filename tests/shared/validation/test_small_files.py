@@ -1,0 +1,58 @@
+"""Small local files: the in-memory engine gives the streaming engine's result, and a CSV's
+scan is reused only while the file is unchanged."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from shared.checkpoint import Checkpoint
+from shared.sources import open_source
+from shared.validation import plan
+from shared.validation.plan import ENGINE, scan_engine
+from tests.shared.validation.test_single_pass import FRAME, VALIDATORS
+from tests.support.checkpoints import write_frame
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_both_engines_give_the_same_result(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_frame(tmp_path, FRAME, fmt)
+    checkpoint = Checkpoint("engines", source, validators=VALIDATORS)
+    assert scan_engine(source) == "in-memory"
+    small = checkpoint.run(run_id="r")
+    monkeypatch.setattr(plan, "IN_MEMORY_MAX_BYTES", 0)
+    assert scan_engine(source) == ENGINE == "streaming"
+    streamed = checkpoint.run(run_id="r")
+    assert small.issues and small.issues == streamed.issues
+    assert small.statistics == streamed.statistics
+    assert (small.status, small.row_count) == (streamed.status, streamed.row_count)
+
+
+def test_large_files_globs_and_urls_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_frame(tmp_path, FRAME, "csv")
+    monkeypatch.setattr(plan, "IN_MEMORY_MAX_BYTES", os.path.getsize(source) - 1)
+    assert scan_engine(source) == "streaming"
+    assert scan_engine(str(tmp_path / "*.csv")) == "streaming"
+    assert scan_engine("s3://bucket/data.csv") == "streaming"
+    assert scan_engine(str(tmp_path / "missing.csv")) == "streaming"
+    assert scan_engine(f"file://{tmp_path}/missing.csv") == "streaming"
+
+
+def test_a_csv_scan_is_reused_until_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("id,day\n1,2024-01-01\n")
+    first = open_source(str(path))
+    assert open_source(str(path)) is first
+    assert first.collect_schema()["day"] == pl.Date
+    path.write_text("id,day,name\n1,not a date,x\n2,2024-01-02,y\n")
+    changed = open_source(str(path))
+    assert changed is not first
+    assert changed.collect_schema() == pl.Schema(
+        {"id": pl.Int64, "day": pl.String, "name": pl.String}
+    )
+    assert changed.collect().height == 2
