@@ -36,7 +36,7 @@ bench-smoke: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/checkfleet demo $(DEMO_ARGS)
 
-# Runs a worker with the CHECKFLEET_* environment (execs `python -m arq worker.WorkerSettings`).
+# Runs a worker with the CHECKFLEET_* environment (execs `python -m worker`).
 worker: $(STAMP)
 	$(BIN)/checkfleet worker
 

@@ -1,4 +1,4 @@
-"""`checkfleet worker`: become an arq worker process (the producer never imports `worker`)."""
+"""`checkfleet worker`: become a worker process (the producer never imports `worker`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from producer.commands.redis_access import command_redis
 from shared.fleet import live_workers_on_host
 from shared.settings import Settings
 
-#: What `checkfleet worker` executes; the same command works without checkfleet's CLI.
-WORKER_ARGV = ("-m", "arq", "worker.WorkerSettings")
+#: What `checkfleet worker` executes: the worker woken by enqueues (`worker.waking`); the same
+#: command works without checkfleet's CLI, and so does arq's ``arq worker.WorkerSettings``.
+WORKER_ARGV = ("-m", "worker")
 
 
 def worker_argv(*, burst: bool = False, check: bool = False) -> list[str]:
@@ -36,10 +37,10 @@ def worker_command(
     ] = None,
     burst: Annotated[bool, typer.Option("--burst", help="Exit once the queue is empty.")] = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Run arq's health check and exit (0 = healthy).")
+        bool, typer.Option("--check", help="Run the health check and exit (0 = healthy).")
     ] = False,
 ) -> None:
-    """Run a worker: replaces this process with ``python -m arq worker.WorkerSettings``.
+    """Run a worker: replaces this process with ``python -m worker``.
 
     --check (the liveness probe) passes when a worker of THIS host renewed its heartbeat in
     the last 15 s and arq's health check passes; arq's key alone is shared by the whole fleet.

@@ -99,7 +99,7 @@ def start_redis(log_dir: Path, data_dir: Path) -> tuple[DemoProcess, str] | None
 
 
 def start_worker(name: str, log_dir: Path, env: Mapping[str, str]) -> DemoProcess:
-    argv = [sys.executable, "-m", "arq", "worker.WorkerSettings"]
+    argv = [sys.executable, "-m", "worker"]
     return DemoProcess(name, argv, log_dir, env)
 
 

@@ -101,7 +101,7 @@ def test_without_redis_the_demo_runs_in_process_and_says_so(tmp_path: Path) -> N
         assert found is not None
         (bin_dir / tool).symlink_to(found)
     env = {"CHECKFLEET_REDIS_URL": nothing_there, "PATH": str(bin_dir)}
-    done = run_make_demo(repo, env, duration_s=2)
+    done = run_make_demo(repo, env, duration_s=6)  # room for a loaded machine
     assert done.returncode == 0, done.stdout + done.stderr
     assert "running the checkpoints in-process instead" in done.stdout
     assert "every status was shown" in done.stdout

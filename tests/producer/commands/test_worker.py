@@ -68,5 +68,6 @@ def test_check_passes_with_a_running_worker(settings: Settings, tmp_path: Path) 
         worker.stop()
 
 
-def test_worker_argv_is_arq_on_worker_settings() -> None:
-    assert worker_argv(burst=True)[1:] == ["-m", "arq", "worker.WorkerSettings", "--burst"]
+def test_worker_argv_is_the_waking_worker() -> None:
+    assert worker_argv(burst=True)[1:] == ["-m", "worker", "--burst"]
+    assert worker_argv(check=True)[1:] == ["-m", "worker", "--check"]
