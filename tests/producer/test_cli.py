@@ -8,7 +8,7 @@ import sys
 from typer.testing import CliRunner
 
 from producer.cli import app
-from tests.producer.scheduler_process import REPO_ROOT
+from tests.support.processes import REPO_ROOT
 
 
 def test_scheduler_command_documents_its_options() -> None:

@@ -1,4 +1,4 @@
-"""Real checkfleet processes for tests: workers (and later schedulers) as subprocesses."""
+"""Real checkfleet processes for tests: workers and schedulers as subprocesses."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ class ManagedProcess:
         return self.process.pid
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def send(self, signum: signal.Signals) -> None:
@@ -48,6 +49,11 @@ class ManagedProcess:
 
     def wait(self, timeout_s: float) -> int:
         return self.process.wait(timeout=timeout_s)
+
+    def terminate(self, signum: signal.Signals = signal.SIGTERM, timeout_s: float = 15) -> int:
+        """Send `signum` and wait for the exit code."""
+        self.send(signum)
+        return self.wait(timeout_s)
 
     def wait_for_log(self, text: str, timeout_s: float = 20.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -58,6 +64,9 @@ class ManagedProcess:
                 break
             time.sleep(0.05)
         raise AssertionError(f"{self.name} never logged {text!r}:\n{self.log()}")
+
+    def close(self) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:
