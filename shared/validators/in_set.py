@@ -6,7 +6,7 @@ import polars as pl
 from pydantic import Field
 
 from shared.validators.base import register_validator
-from shared.validators.rowcheck import ColumnsConfig, RowCheck, percent
+from shared.validators.rowcheck import ColumnsConfig, RowCheck, counted, percent
 
 Allowed = str | int | float | bool
 
@@ -35,6 +35,6 @@ class InSetValidator(RowCheck[InSetConfig]):
         shown = ", ".join(repr(item) for item in self.config.values[:10])
         more = ", ..." if len(self.config.values) > 10 else ""
         return (
-            f"column {column!r} has {count:,} values outside {{{shown}{more}}}"
+            f"column {column!r} has {counted(count, 'value')} outside {{{shown}{more}}}"
             f" ({percent(ratio)} of non-null values)"
         )

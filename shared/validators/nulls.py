@@ -10,7 +10,7 @@ import polars as pl
 from pydantic import Field
 
 from shared.validators.base import Evaluation, ValidatorConfig, register_validator
-from shared.validators.rowcheck import RowCheck, percent
+from shared.validators.rowcheck import RowCheck, counted, percent
 
 
 class NullConfig(ValidatorConfig):
@@ -46,7 +46,7 @@ class _NullCount(RowCheck[Any]):
         return pl.len()
 
     def describe(self, column: str, count: int, ratio: float) -> str:
-        return f"column {column!r} has {count:,} null values ({percent(ratio)} of rows)"
+        return f"column {column!r} has {counted(count, 'null value')} ({percent(ratio)} of rows)"
 
 
 @register_validator

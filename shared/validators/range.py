@@ -10,7 +10,7 @@ from pydantic import PlainSerializer, PlainValidator, model_validator
 
 from shared.errors import SpecError
 from shared.validators.base import register_validator
-from shared.validators.rowcheck import ColumnsConfig, RowCheck, percent
+from shared.validators.rowcheck import ColumnsConfig, RowCheck, counted, percent
 
 
 def parse_bound(value: Any) -> int | float | datetime | date:
@@ -110,7 +110,7 @@ class RangeValidator(RowCheck[RangeConfig]):
         high = "+inf" if config.max is None else str(config.max)
         brackets = "[]" if config.inclusive else "()"
         return (
-            f"column {column!r} has {count:,} values outside {brackets[0]}{low}, {high}"
+            f"column {column!r} has {counted(count, 'value')} outside {brackets[0]}{low}, {high}"
             f"{brackets[1]} ({percent(ratio)} of non-null values)"
         )
 

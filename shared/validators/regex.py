@@ -6,7 +6,7 @@ import polars as pl
 from pydantic import field_validator
 
 from shared.validators.base import register_validator
-from shared.validators.rowcheck import ColumnsConfig, RowCheck, percent
+from shared.validators.rowcheck import ColumnsConfig, RowCheck, counted, percent
 
 
 def full_match_pattern(pattern: str) -> str:
@@ -43,6 +43,6 @@ class RegexValidator(RowCheck[RegexConfig]):
 
     def describe(self, column: str, count: int, ratio: float) -> str:
         return (
-            f"column {column!r} has {count:,} values not matching {self.config.pattern!r}"
+            f"column {column!r} has {counted(count, 'value')} not matching {self.config.pattern!r}"
             f" ({percent(ratio)} of non-null values)"
         )

@@ -84,6 +84,12 @@ class RowCheck(Validator[RowConfigT]):
         return evaluation
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 value``, ``2 values``, ``1,204 null values``: a count with its noun agreeing."""
+    word = noun if count == 1 else (plural or noun + "s")
+    return f"{count:,} {word}"
+
+
 def percent(ratio: float) -> str:
     """``0.0123`` -> ``"1.23%"``."""
     return f"{ratio:.2%}"

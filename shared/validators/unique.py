@@ -16,7 +16,7 @@ from pydantic import Field
 from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
 from shared.validators.duplicates import count_duplicated, first_duplicated
 from shared.validators.parts import AllValues
-from shared.validators.rowcheck import percent
+from shared.validators.rowcheck import counted, percent
 from shared.validators.severity import ratio_of
 
 
@@ -64,7 +64,9 @@ class UniqueValidator(Validator[UniqueConfig]):
                 issue_type="duplicate_values",
                 count=count,
                 ratio=ratio,
-                message=f"{what} has {count:,} rows with duplicated values ({percent(ratio)})",
+                message=(
+                    f"{what} has {counted(count, 'row')} with duplicated values ({percent(ratio)})"
+                ),
                 sample=sample,
             )
             if issue is not None:

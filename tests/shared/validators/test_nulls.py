@@ -89,3 +89,11 @@ def test_bad_config_is_an_error_result(tmp_path: Path, spec: dict[str, object], 
     assert result.status is CheckpointStatus.ERROR
     assert result.error is not None and field in result.error
     assert "checkpoint 'test'" in result.error
+
+
+def test_counted_nouns_agree_with_the_count() -> None:
+    from shared.validators.rowcheck import counted
+
+    assert counted(1, "value") == "1 value"
+    assert counted(0, "value") == "0 values"
+    assert counted(12_345, "null value") == "12,345 null values"
