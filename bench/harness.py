@@ -23,14 +23,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from arq.connections import ArqRedis, create_pool  # noqa: E402
+from arq.connections import ArqRedis  # noqa: E402
 from arq.constants import expires_extra_ms  # noqa: E402
 from arq.jobs import serialize_job as serialize_arq_job  # noqa: E402
 
 from bench.noop_worker import NOOP  # noqa: E402
 from shared.keys import Keys  # noqa: E402
-from shared.redis_connection import arq_redis_settings  # noqa: E402
-from shared.serializer import deserialize_job, serialize_job  # noqa: E402
+from shared.redis_connection import connect_arq  # noqa: E402
+from shared.serializer import serialize_job  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 
@@ -145,12 +145,7 @@ def _status_mb(pid: int, field: str) -> float:
 
 
 async def connect_pool(settings: Settings) -> ArqRedis:
-    return await create_pool(
-        arq_redis_settings(settings),
-        job_serializer=serialize_job,
-        job_deserializer=deserialize_job,
-        default_queue_name=settings.keys.queue,
-    )
+    return await connect_arq(settings)
 
 
 async def wait_for_workers(pool: ArqRedis, settings: Settings, kind: str, count: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
+from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
 
 #: Attempts per command during an outage; with the backoff capped at 2 s this rides out about
@@ -45,3 +46,13 @@ def connect(settings: Settings) -> Redis:
         settings.redis_url, retry=reconnect_policy(), retry_on_error=list(_RETRIABLE)
     )
     return client
+
+
+async def connect_arq(settings: Settings) -> ArqRedis:
+    """An arq pool for the fleet: msgpack jobs, the fleet's queue, the reconnect policy."""
+    return await create_pool(
+        arq_redis_settings(settings),
+        job_serializer=serialize_job,
+        job_deserializer=deserialize_job,
+        default_queue_name=settings.keys.queue,
+    )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 
 from producer.backends.base import Ticket, build_request, target_name
 from producer.enqueue import RunEnqueuer
@@ -19,8 +19,7 @@ from shared.enqueue import enqueue_run
 from shared.errors import SpecError
 from shared.job import RunRequest
 from shared.models import CheckpointResult
-from shared.redis_connection import arq_redis_settings
-from shared.serializer import deserialize_job, serialize_job
+from shared.redis_connection import connect_arq
 from shared.settings import Settings
 from shared.validation import error_result
 
@@ -56,12 +55,7 @@ class RedisBackend:
         async with self._lock:
             if self._redis is not None:
                 return
-            self._redis = await create_pool(
-                arq_redis_settings(self._settings),
-                job_serializer=serialize_job,
-                job_deserializer=deserialize_job,
-                default_queue_name=self._settings.keys.queue,
-            )
+            self._redis = await connect_arq(self._settings)
             self._replies = ReplyReader(self._redis, self._settings.keys, self.client_id)
             self._replies.start()
 

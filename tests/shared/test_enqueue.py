@@ -7,25 +7,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.jobs import JobStatus
 
 from shared.enqueue import enqueue_run, enqueue_runs, job_payload
 from shared.job import RunRequest
 from shared.keys import Keys
-from shared.redis_connection import arq_redis_settings
-from shared.serializer import deserialize_job, serialize_job
+from shared.redis_connection import connect_arq
+from shared.serializer import deserialize_job
 from shared.settings import Settings
 
 
 @pytest.fixture
 async def pool(settings: Settings) -> AsyncIterator[ArqRedis]:
-    client = await create_pool(
-        arq_redis_settings(settings),
-        job_serializer=serialize_job,
-        job_deserializer=deserialize_job,
-        default_queue_name=settings.keys.queue,
-    )
+    client = await connect_arq(settings)
     yield client
     await client.aclose()
 

@@ -1,15 +1,19 @@
-"""Helpers for checkpoint and validation tests: data files and one-validator runs."""
+"""Helpers for checkpoint and validation tests: data files, a read-counting source and
+one-validator runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from shared.checkpoint import Checkpoint
 from shared.models import CheckpointResult
+from shared.sources import READERS
 
 
 def write_frame(directory: Path, frame: pl.DataFrame, fmt: str = "csv", stem: str = "data") -> str:
@@ -40,3 +44,25 @@ def run_one(
     source = write_frame(directory, frame, fmt)
     checkpoint = Checkpoint("test", source, validators=[validator], **checkpoint_fields)
     return checkpoint.run(run_id="run-1")
+
+
+@contextmanager
+def counting_source(scheme: str, frame: pl.DataFrame) -> Iterator[list[list[str] | None]]:
+    """Registers ``scheme://`` as a Python source serving `frame`; yields the list of reads
+    (the columns each read asked for), so a test can count how often the data was read."""
+    reads: list[list[str] | None] = []
+
+    def batches(
+        with_columns: list[str] | None,
+        predicate: pl.Expr | None,
+        n_rows: int | None,
+        batch_size: int | None,
+    ) -> Iterator[pl.DataFrame]:
+        reads.append(with_columns)
+        yield frame if with_columns is None else frame.select(with_columns)
+
+    READERS.add(scheme, lambda location: register_io_source(batches, schema=frame.schema))
+    try:
+        yield reads
+    finally:
+        READERS.remove(scheme)

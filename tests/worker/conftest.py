@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.worker import Worker
 
-from shared.redis_connection import arq_redis_settings
-from shared.serializer import deserialize_job, serialize_job
+from shared.redis_connection import connect_arq
 from shared.settings import Settings
 from tests.worker.fleet import write_fleet_files
 from worker.settings import worker_options
@@ -39,12 +38,7 @@ def worker_settings(redis_url: str, fleet_dir: Path) -> Settings:
 
 @pytest.fixture
 async def arq_pool(worker_settings: Settings) -> AsyncIterator[ArqRedis]:
-    pool = await create_pool(
-        arq_redis_settings(worker_settings),
-        job_serializer=serialize_job,
-        job_deserializer=deserialize_job,
-        default_queue_name=worker_settings.keys.queue,
-    )
+    pool = await connect_arq(worker_settings)
     yield pool
     await pool.aclose()
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from polars.io.plugins import register_io_source
 
-from shared.sources import READERS
 from shared.validation import plan_scan, run_scan
 from shared.validation.plan import local_values
 from shared.validators import AllValues, Evaluation, FirstRows, QueryPart, Validator
-from tests.support.checkpoints import write_frame
+from tests.support.checkpoints import counting_source, write_frame
 
 FRAME = pl.DataFrame({"x": [1, 5, None, 7, 2, 9], "y": ["a", "b", "c", "d", "e", "f"]})
 
@@ -54,22 +52,8 @@ def test_parts_come_back_as_lists_and_series(tmp_path: Path, fmt: str) -> None:
 
 
 def test_parts_over_a_python_source_read_it_once() -> None:
-    reads: list[list[str] | None] = []
-
-    def batches(
-        with_columns: list[str] | None,
-        predicate: pl.Expr | None,
-        n_rows: int | None,
-        batch_size: int | None,
-    ) -> Iterator[pl.DataFrame]:
-        reads.append(with_columns)
-        yield FRAME if with_columns is None else FRAME.select(with_columns)
-
-    READERS.add("partsource", lambda location: register_io_source(batches, schema=FRAME.schema))
-    try:
+    with counting_source("partsource", FRAME) as reads:
         values = scanned("partsource://frame")
-    finally:
-        READERS.remove("partsource")
     assert values["big"] == ["b", "d"]
     assert values["all"].to_list() == [1, 5, 7, 2, 9]
     assert len(reads) == 1

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
-from polars.io.plugins import register_io_source
 
 from shared.checkpoint import Checkpoint
 from shared.models import CheckpointStatus
-from shared.sources import READERS
 from shared.validation import plan_scan
 from shared.validators.entries import build_validator
-from tests.support.checkpoints import write_frame
+from tests.support.checkpoints import counting_source, write_frame
 
 FRAME = pl.DataFrame(
     {
@@ -37,26 +34,9 @@ VALIDATORS = [
 
 
 def test_many_validators_read_the_source_once() -> None:
-    reads: list[list[str] | None] = []
-
-    def batches(
-        with_columns: list[str] | None,
-        predicate: pl.Expr | None,
-        n_rows: int | None,
-        batch_size: int | None,
-    ) -> Iterator[pl.DataFrame]:
-        reads.append(with_columns)
-        yield FRAME if with_columns is None else FRAME.select(with_columns)
-
-    def counting_reader(location: str) -> pl.LazyFrame:
-        return register_io_source(batches, schema=FRAME.schema)
-
-    READERS.add("counting", counting_reader)
-    try:
+    with counting_source("counting", FRAME) as reads:
         checkpoint = Checkpoint("once", "counting://frame", validators=VALIDATORS)
         result = checkpoint.run(run_id="r")
-    finally:
-        READERS.remove("counting")
     assert result.status is CheckpointStatus.FAILURE, result.summary()
     assert {issue.validator for issue in result.issues} >= {"range", "unique", "regex", "in_set"}
     assert len(reads) == 1
