@@ -1,5 +1,5 @@
-"""A fresh results store per test, for each backend: SQLite in `tmp_path`, and a database of
-its own on the session's private PostgreSQL (the `postgres_url` fixture)."""
+"""A fresh results store per test, for each backend: SQLite in `tmp_path`, and an empty
+database of its own on the session's private PostgreSQL (the `postgres_url` fixture)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from shared.store import ResultStore, open_store
-from tests.support.stores import fresh_postgres_database, sqlite_url
 
-# PostgreSQL joins when the session fixture `postgres_url` is in tests/conftest.py.
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=BACKENDS)
-async def store_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+def store_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
-        yield sqlite_url(request.getfixturevalue("tmp_path"))
-        return
-    async with fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
-        yield url
+        return f"sqlite:///{request.getfixturevalue('tmp_path') / 'history.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture
