@@ -70,6 +70,12 @@ class Keys:
         """The consumer group schedulers read the request stream through."""
         return self._key("schedulers")
 
+    @property
+    def archivers_group(self) -> str:
+        """The consumer group `checkfleet archive` reads the results stream through: every
+        result reaches one archiver, and one a dead archiver left pending is reclaimed."""
+        return self._key("archivers")
+
     def trigger_group(self, checkpoint: str, trigger: str) -> str:
         """The consumer group an event trigger reads a (user-named) stream through: one per
         checkpoint and trigger, so each sees every event once across all schedulers."""

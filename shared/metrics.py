@@ -139,6 +139,46 @@ class SchedulerMetrics:
         self.firings.labels(checkpoint=checkpoint, outcome=outcome).inc()
 
 
+class ArchiverMetrics:
+    """The metrics of `checkfleet archive`: runs archived, batches, and how far behind the
+    results stream it is."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.archived = Counter(
+            f"{PREFIX}_archived_runs",
+            "Results written to the store (new) or found there already (duplicate).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.batch_duration = Histogram(
+            f"{PREFIX}_archive_batch_duration_seconds",
+            "Time to write one batch of results to the store.",
+            buckets=DURATION_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.lag_entries = Gauge(
+            f"{PREFIX}_archive_lag_entries",
+            "Results on the stream not archived yet: never delivered to an archiver, or "
+            "delivered and not acknowledged (fleet-wide: aggregate with max).",
+            registry=self.registry,
+        )
+        self.lag_seconds = Gauge(
+            f"{PREFIX}_archive_lag_seconds",
+            "Age of the newest result archived by this process when it was archived.",
+            registry=self.registry,
+        )
+        self.store_errors = Counter(
+            f"{PREFIX}_archive_store_errors",
+            "Batches the store refused (retried until they are written).",
+            registry=self.registry,
+        )
+
+    def record_batch(self, new: int, total: int) -> None:
+        self.archived.labels(outcome="new").inc(new)
+        self.archived.labels(outcome="duplicate").inc(total - new)
+
+
 class MetricsServer:
     """The ``/metrics`` HTTP endpoint of one registry, in a daemon thread."""
 

@@ -41,7 +41,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
@@ -58,6 +58,16 @@ T = TypeVar("T")
 LOG_FORMATS = ("text", "json")
 #: Values of CHECKFLEET_LOG_LEVEL.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs (Redis and store URLs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def _parse_redis_url(raw: str) -> str:

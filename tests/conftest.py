@@ -62,3 +62,13 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     name = postgres_server.create_database()
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """A results store URL, once per backend: an SQLite file in the test's temp dir, and an
+    empty database on the private PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{request.getfixturevalue('tmp_path') / 'history.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

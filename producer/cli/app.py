@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from producer.cli.commands.archive import archive_command
 from producer.cli.commands.demo import demo_command
 from producer.cli.commands.enqueue import enqueue_command
 from producer.cli.commands.init import init_command
@@ -35,6 +36,7 @@ app.command("scheduler")(scheduler_command)
 app.command("enqueue")(enqueue_command)
 app.command("results")(results_command)
 app.command("stats")(stats_command)
+app.command("archive")(archive_command)
 app.command("demo")(demo_command)
 
 

@@ -159,23 +159,47 @@ class ResultGroup:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def read(self) -> list[ResultEntry]:
-        """New entries for this consumer (waiting up to `block_ms`); they stay pending until
-        `ack`."""
+    async def read(self, count: int | None = None) -> list[ResultEntry]:
+        """New entries for this consumer (at most `count`, default the reader's; waiting up
+        to `block_ms`); they stay pending until `ack`."""
+        return await self._read_group(">", count or self._count, self._block_ms)
+
+    async def read_pending(self) -> list[ResultEntry]:
+        """Entries delivered to this consumer (by name) and not acknowledged: what a reader
+        restarted under the same name resumes with, without waiting for `claim_idle_s`."""
+        return await self._read_group("0", self._count, None)
+
+    async def backlog(self) -> int:
+        """Entries of the stream the group has not finished: never delivered (the group's
+        lag) plus delivered and not acknowledged."""
         try:
-            reply = await self._xreadgroup()
+            groups = await self._redis.xinfo_groups(self.stream)
+        except ResponseError:
+            return 0  # no stream yet
+        for group in groups:
+            if _text(group.get("name", b"")) == self.group:
+                lag = group.get("lag")
+                return int(lag or 0) + int(group.get("pending") or 0)
+        return 0
+
+    async def _read_group(self, start: str, count: int, block_ms: int | None) -> list[ResultEntry]:
+        try:
+            reply = await self._xreadgroup(start, count, block_ms)
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
             await self.ensure_group()  # Redis lost it (a restart without persistence)
-            reply = await self._xreadgroup()
+            reply = await self._xreadgroup(start, count, block_ms)
         return [
-            parse_entry(entry_id, fields) for _s, batch in reply or [] for entry_id, fields in batch
+            parse_entry(entry_id, fields)
+            for _s, batch in reply or []
+            for entry_id, fields in batch
+            if fields  # an entry trimmed from the stream while pending has no fields
         ]
 
-    async def _xreadgroup(self) -> Any:
+    async def _xreadgroup(self, start: str, count: int, block_ms: int | None) -> Any:
         return await self._redis.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"}, count=self._count, block=self._block_ms
+            self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
         )
 
     async def reclaim(self) -> list[ResultEntry]:

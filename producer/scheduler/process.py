@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
-import signal
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -19,8 +17,9 @@ from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
 from shared.errors import ConfigError
-from shared.metrics import SchedulerMetrics, serve_metrics
+from shared.metrics import SchedulerMetrics
 from shared.settings import Settings
+from shared.stopping import serving_until_signalled
 
 logger = logging.getLogger(__name__)
 
@@ -85,25 +84,17 @@ async def serve(
     """Run a scheduler until SIGTERM or SIGINT."""
     checkpoints = load(settings)
     redis = connect(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     metrics = SchedulerMetrics()
-    metrics_server = serve_metrics(metrics.registry, settings.metrics_port)
     try:
-        scheduler = Scheduler(
-            settings,
-            checkpoints,
-            redis,
-            options,
-            on_request_read=on_request_read,
-            metrics=metrics,
-        )
-        await scheduler.run(stop)
+        with serving_until_signalled(metrics.registry, settings.metrics_port) as stop:
+            scheduler = Scheduler(
+                settings,
+                checkpoints,
+                redis,
+                options,
+                on_request_read=on_request_read,
+                metrics=metrics,
+            )
+            await scheduler.run(stop)
     finally:
-        if metrics_server is not None:
-            metrics_server.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
         await redis.aclose()

@@ -9,8 +9,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.store.base import DEFAULT_LIMIT, FigurePoint, FigureQuery, ResultStore, RunQuery
+
+if TYPE_CHECKING:
+    from shared.settings import Settings  # settings import this package: no cycle at run time
 
 #: Where in-process runs record their history when no store is configured.
 DEFAULT_STORE_PATH = Path(".checkfleet") / "history.db"
@@ -27,6 +31,7 @@ __all__ = [
     "check_store_url",
     "default_store_url",
     "open_store",
+    "store_url_of",
 ]
 
 
@@ -49,6 +54,11 @@ def default_store_url(working_dir: Path | None = None) -> str:
     """The embedded store of in-process runs: ``.checkfleet/history.db`` under the working
     directory (absolute, so a later ``chdir`` does not move it)."""
     return SQLITE_PREFIX + str((working_dir or Path.cwd()) / DEFAULT_STORE_PATH)
+
+
+def store_url_of(settings: Settings, working_dir: Path | None = None) -> str:
+    """The store a process uses: ``CHECKFLEET_STORE_URL``, else the embedded default."""
+    return settings.store_url or default_store_url(working_dir)
 
 
 def open_store(url: str) -> ResultStore:

@@ -13,12 +13,12 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from shared.errors import StoreError
 from shared.models import CheckpointResult
+from shared.settings import redacted
 from shared.store.base import FigurePoint, FigureQuery, RunQuery, StoreLifecycle, figure_point
 from shared.store.migrations import MIGRATIONS_TABLE, POSTGRESQL_MIGRATIONS_TABLE, pending
 from shared.store.rows import figure_records, result_from_json, run_record
@@ -47,7 +47,7 @@ class PostgresStore(StoreLifecycle):
 
     @property
     def location(self) -> str:
-        return redact_url(self._url)
+        return redacted(self._url)
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -162,15 +162,3 @@ def _params() -> Params:
 
 def _as_time(moment: datetime) -> datetime:
     return moment
-
-
-def redact_url(url: str) -> str:
-    """`url` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + host))

@@ -21,6 +21,7 @@ def test_every_name_is_under_the_prefix() -> None:
         keys.dead,
         keys.health_check,
         keys.schedulers_group,
+        keys.archivers_group,
         keys.published("run-1"),
         keys.run_result("run-1"),
         keys.trigger_group("nightly", "event"),

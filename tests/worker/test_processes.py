@@ -16,6 +16,7 @@ from arq.connections import ArqRedis
 
 from shared.job import RUN_CHECKPOINT
 from shared.settings import Settings
+from tests.support.archiving import archiver_process, stored_once, wait_for_stored
 from tests.support.processes import REPO_ROOT, ManagedProcess, waking_worker_argv, worker_argv
 from tests.support.redis_server import RedisServer
 
@@ -118,6 +119,27 @@ async def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(
     published = await wait_for_results(arq_pool, worker_settings, 100, timeout_s=60)
     assert sorted(published) == run_ids, "every run appears exactly once"
     assert survivor.process.poll() is None
+
+
+async def test_a_worker_sigkill_leaves_the_archive_with_every_run_once(
+    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object, tmp_path: Path
+) -> None:
+    store_url = f"sqlite:///{tmp_path / 'history.db'}"
+    archiver = archiver_process("archiver", worker_settings.redis_url, store_url, tmp_path)
+    try:
+        env = {"CHECKFLEET_JOB_TIMEOUT_S": "2", "CHECKFLEET_TEST_PAUSE_S": "0.1"}
+        victim = spawn_worker("victim", **env)  # type: ignore[operator]
+        spawn_worker("survivor", **env)  # type: ignore[operator]
+        await wait_until_ready(arq_pool, worker_settings, victim)
+        run_ids = [f"run-{index:03d}" for index in range(60)]
+        for run_id in run_ids:
+            await enqueue_slow(arq_pool, run_id)
+        await wait_for_results(arq_pool, worker_settings, 10, timeout_s=30)
+        victim.send(signal.SIGKILL)
+        await wait_for_stored(store_url, len(run_ids), 60, archiver)
+    finally:
+        archiver.stop()
+    assert await stored_once(store_url, "slow") == run_ids
 
 
 async def test_sigterm_finishes_runs_in_flight_then_exits_zero(

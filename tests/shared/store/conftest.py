@@ -1,5 +1,4 @@
-"""A fresh results store per test, for each backend: SQLite in `tmp_path`, and an empty
-database of its own on the session's private PostgreSQL (the `postgres_url` fixture)."""
+"""A fresh, open results store per test, for each backend (`store_url` of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from shared.store import ResultStore, open_store
-
-BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{request.getfixturevalue('tmp_path') / 'history.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
