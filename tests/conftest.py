@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis server and its URL."""
+"""Fixtures every test may use: the private Redis server and its URL, and a headless browser
+page (``browser_page``, from `tests.support.browser`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 
 from shared.settings import Settings
 from tests.support.redis_server import RedisServer
+
+pytest_plugins = ["tests.support.browser"]
 
 
 @pytest.fixture(scope="session")
