@@ -22,7 +22,7 @@ from shared.actions.http import close_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
-from shared.errors import CheckpointTimeoutError, ConfigError
+from shared.errors import CheckpointTimeoutError, ConfigError, StoreError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
@@ -36,9 +36,18 @@ class CheckpointExecutor:
     """Runs checkpoints with long-lived resources: a thread pool for polars and the action
     context whose semaphores bound actions across every checkpoint of the process."""
 
-    def __init__(self, *, thread_pool: Executor, action_context: AsyncExecutionContext) -> None:
+    def __init__(
+        self,
+        *,
+        thread_pool: Executor,
+        action_context: AsyncExecutionContext,
+        record_runs: bool = False,
+    ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
+        # In-process runs record to the context's results store themselves; a fleet's workers
+        # leave that to `checkfleet archive`, which reads the results stream.
+        self._record_runs = record_runs
 
     async def execute_request(
         self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
@@ -81,7 +90,18 @@ class CheckpointExecutor:
             message = f"could not run: {type(exc).__name__}: {exc}"
             result = error_result(checkpoint, run_id=run_id, message=message, context=context)
         result.duration_ms = (time.perf_counter() - started) * 1000
+        if self._record_runs:
+            await self._record(result)
         return result
+
+    async def _record(self, result: CheckpointResult) -> None:
+        history = self._action_context.history
+        if history is None:
+            return
+        try:
+            await history.record([result])
+        except StoreError as exc:  # the run happened: losing its history must not fail it
+            logger.warning("run %s not recorded in the results store: %s", result.run_id, exc)
 
     async def _validate(
         self,
@@ -104,12 +124,26 @@ class CheckpointExecutor:
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
+        await self._note_transition(result)
         strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
         outcomes = await strategy.execute(
             list(checkpoint.actions), result, context=self._action_context
         )
         result.action_results = list(outcomes)
         _apply_action_failures(checkpoint.actions, result)
+
+    async def _note_transition(self, result: CheckpointResult) -> None:
+        """Record the run's status in the alert state and keep the status before it on the
+        result, for ``notify_on: new_failure / recovered / changed`` and incident actions."""
+        alerts = self._action_context.alerts
+        if alerts is None:
+            return
+        try:
+            result.previous_status = await alerts.transition(
+                result.checkpoint_name, result.run_id, result.status
+            )
+        except Exception as exc:  # fail open: the actions run as if nothing were known
+            logger.warning("alert state unavailable for run %s: %s", result.run_id, exc)
 
 
 def _usable_timeout(timeout_s: object) -> float | None:

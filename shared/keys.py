@@ -136,6 +136,21 @@ class Keys:
         """Hash counting, per checkpoint, the firings skipped because a run was still active."""
         return self._key("overlap-skips")
 
+    # -- alerting, shared by every worker ---------------------------------------------------
+
+    def alert_state(self, checkpoint: str) -> str:
+        """Hash of a checkpoint's latest run id and status and the status before it: the
+        fleet-wide memory that ``notify_on: new_failure / recovered / changed`` decide on."""
+        return self._key("alert", checkpoint)
+
+    def rate_limit(self, channel: str) -> str:
+        """A notification channel's rate limit (GCRA arrival time, ms), shared by workers."""
+        return self._key("rate", channel)
+
+    def notification_dedup(self, channel: str, fingerprint: str) -> str:
+        """Marker of a notification sent on `channel`, expiring after its dedup window."""
+        return self._key("dedup", channel, fingerprint)
+
     @staticmethod
     def arq_job(job_id: str) -> str:
         """arq's key holding a queued or running job."""

@@ -130,6 +130,9 @@ class CheckpointResult(_WireModel):
     duration_ms: float = Field(default=0.0, ge=0.0)
     error: str | None = None
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    #: The status of the checkpoint's run before this one, fleet-wide (alert state), set
+    #: before the actions run; None for a first run or where no alert state is kept.
+    previous_status: CheckpointStatus | None = None
 
     _utc = field_validator("run_time")(_as_utc)
 

@@ -4,6 +4,7 @@ a headless browser page (``browser_page``, from `tests.support.browser`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,15 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(autouse=True)
+def private_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test (and the processes it starts) records in-process runs to its own results
+    store, not to .checkfleet/history.db in the repository: runs never leak between tests."""
+    url = f"sqlite:///{tmp_path / 'private-history.db'}"
+    monkeypatch.setenv("CHECKFLEET_STORE_URL", url)
+    return url
 
 
 @pytest.fixture

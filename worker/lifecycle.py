@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.actions import close_http_session, open_http_session
+from shared.alerts import RedisAlerts
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.errors import ConfigError
@@ -19,6 +20,7 @@ from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
+from shared.store import open_history
 from worker.monitor import WorkerMonitor
 from worker.state import STATE_KEY, WorkerState
 
@@ -55,9 +57,13 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         catalog = CheckpointCatalog.from_location(settings.checkpoints)
         thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
         # One context for every run of the process: its limit bounds actions across checkpoints.
+        # Read-only history (baselines, report trends): `checkfleet archive` records runs.
+        history = None if settings.store_url is None else await open_history(settings.store_url)
         action_context = AsyncExecutionContext(
             max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB,
             type_limits=settings.action_type_limits,
+            alerts=RedisAlerts(ctx["redis"], settings.keys),
+            history=history,
         )
         await open_http_session()
         metrics = WorkerMetrics()
@@ -94,6 +100,8 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             state.metrics_server.close()
         await close_http_session()
         await state.action_context.aclose()
+        if state.action_context.history is not None:
+            await state.action_context.history.close()
         state.thread_pool.shutdown(wait=True, cancel_futures=True)
 
     return on_startup, on_shutdown

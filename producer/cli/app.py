@@ -7,6 +7,7 @@ import typer
 from producer.cli.commands.archive import archive_command
 from producer.cli.commands.demo import demo_command
 from producer.cli.commands.enqueue import enqueue_command
+from producer.cli.commands.history import history_command
 from producer.cli.commands.init import init_command
 from producer.cli.commands.results import results_command
 from producer.cli.commands.run import run_command, validate_command
@@ -37,6 +38,7 @@ app.command("enqueue")(enqueue_command)
 app.command("results")(results_command)
 app.command("stats")(stats_command)
 app.command("archive")(archive_command)
+app.command("history")(history_command)
 app.command("demo")(demo_command)
 
 

@@ -1,7 +1,7 @@
 """Built-in actions, importable as the seed page does (``from shared.actions import ...``).
 
 Each registers its ``action_type`` in `shared.specs.ACTIONS`: ``slack``, ``webhook``,
-``store_result``, ``custom``, ``email``.
+``store_result``, ``custom``, ``email``, ``pagerduty``, ``opsgenie``, ``teams``, ``html_report``.
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 from shared.actions.base import BuiltinAction
 from shared.actions.custom import CustomAction, CustomConfig
 from shared.actions.email import EmailConfig, EmailNotification
+from shared.actions.html_report import HtmlReport, HtmlReportConfig
 from shared.actions.http import close_http_session, get_http_session, open_http_session
+from shared.actions.opsgenie import OpsgenieAlert, OpsgenieConfig
+from shared.actions.pagerduty import PagerDutyAlert, PagerDutyConfig
 from shared.actions.slack import SlackConfig, SlackNotification
 from shared.actions.store import StoreResult, StoreResultConfig
+from shared.actions.teams import TeamsConfig, TeamsNotification
 from shared.actions.webhook import WebhookAction, WebhookConfig
 
 __all__ = [
@@ -20,10 +24,18 @@ __all__ = [
     "CustomConfig",
     "EmailConfig",
     "EmailNotification",
+    "HtmlReport",
+    "HtmlReportConfig",
+    "OpsgenieAlert",
+    "OpsgenieConfig",
+    "PagerDutyAlert",
+    "PagerDutyConfig",
     "SlackConfig",
     "SlackNotification",
     "StoreResult",
     "StoreResultConfig",
+    "TeamsConfig",
+    "TeamsNotification",
     "WebhookAction",
     "WebhookConfig",
     "close_http_session",

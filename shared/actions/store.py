@@ -42,6 +42,8 @@ class StoreResult(BuiltinAction[StoreResultConfig]):
 
     action_type = "store_result"
     env_fields = ("directory",)
+    #: The file name's ending (subclasses writing another format change it).
+    suffix = ".json"
 
     @classmethod
     def _default_config(cls) -> StoreResultConfig:
@@ -52,7 +54,7 @@ class StoreResult(BuiltinAction[StoreResultConfig]):
         folder = Path(self.setting("directory")) / safe_path_part(checkpoint_result.checkpoint_name)
         if self._config.partition_by_date:
             folder /= checkpoint_result.run_time.date().isoformat()
-        return folder / f"{safe_path_part(checkpoint_result.run_id)}.json"
+        return folder / f"{safe_path_part(checkpoint_result.run_id)}{self.suffix}"
 
     async def _execute_async(self, checkpoint_result: CheckpointResult) -> ActionResult:
         path = self.target_path(checkpoint_result)

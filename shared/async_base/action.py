@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import JsonValue
 
 from shared.async_base.action_config import ActionConfig, NotifyOn, normalise_field_aliases
+from shared.async_base.admission import admission_refusal, channel_of
 from shared.async_base.configurable import Configurable
 from shared.async_base.context import AsyncExecutionContext, current_context
 from shared.async_base.retry import backoff_delay_s
@@ -143,12 +144,19 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
         """Why this action does not run for `checkpoint_result`, or None when it does."""
         if not self.enabled:
             return "action is disabled"
-        if not self.notify_on.matches(checkpoint_result.status):
+        if not self.notify_on.matches(checkpoint_result.status, checkpoint_result.previous_status):
+            previous = checkpoint_result.previous_status
+            after = f" after {previous.value}" if previous is not None else ""
             return (
                 f"notify_on={self.notify_on.value} does not match checkpoint status "
-                f"{checkpoint_result.status.value}"
+                f"{checkpoint_result.status.value}{after}"
             )
         return None
+
+    @property
+    def channel(self) -> str:
+        """Where this action notifies, for rate limits and dedup windows."""
+        return channel_of(self._config, self.type_label, self._secrets())
 
     async def execute_async(
         self,
@@ -158,11 +166,13 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
     ) -> ActionResult:
         """Run the action for `checkpoint_result`: skip, or attempt with timeout and retries."""
         started_at, started = utc_now(), time.monotonic()
+        context = context or current_context()
         reason = self.skip_reason(checkpoint_result)
+        if reason is None:
+            reason = await admission_refusal(self._config, self.channel, checkpoint_result, context)
         if reason is not None:
             outcome = self._result(ActionStatus.SKIPPED, reason)
         else:
-            context = context or current_context()
             token = context.activate() if context is not None else None
             try:
                 outcome = await self._attempt_all(checkpoint_result, context)

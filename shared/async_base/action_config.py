@@ -21,10 +21,26 @@ class NotifyOn(StrEnum):
     WARNING = "warning"
     FAILURE_OR_ERROR = "failure_or_error"
     NOT_SUCCESS = "not_success"
+    #: The first failing (failure or error) run after a passing one, or a first run failing.
+    NEW_FAILURE = "new_failure"
+    #: The first passing (success or warning) run after a failing one.
+    RECOVERED = "recovered"
+    #: A run whose status differs from the run before it.
+    CHANGED = "changed"
 
-    def matches(self, status: CheckpointStatus) -> bool:
-        """True when an action with this condition should run for a result of `status`."""
+    def matches(self, status: CheckpointStatus, previous: CheckpointStatus | None = None) -> bool:
+        """True when an action with this condition should run for a result of `status`
+        whose checkpoint's run before it had `previous` (None: none known)."""
+        if self is NotifyOn.NEW_FAILURE:
+            return status in _FAILING and previous not in _FAILING
+        if self is NotifyOn.RECOVERED:
+            return status not in _FAILING and previous in _FAILING
+        if self is NotifyOn.CHANGED:
+            return previous is not None and previous != status
         return status in _MATCHING[self]
+
+
+_FAILING = frozenset({CheckpointStatus.FAILURE, CheckpointStatus.ERROR})
 
 
 _MATCHING: dict[NotifyOn, frozenset[CheckpointStatus]] = {
@@ -77,6 +93,19 @@ class ActionConfig(ComponentConfig):
     retry_jitter: float = Field(default=0.1, ge=0, le=1)
     #: Whether an `error` from this action turns the checkpoint's status to `error`.
     fail_checkpoint_on_error: bool = False
+    #: Notifications per second on this action's channel, for the whole fleet (a token
+    #: bucket in Redis); None: no limit. A notification waits for its slot up to
+    #: `rate_limit_max_wait_s`, else it is skipped and says so.
+    rate_limit_per_s: float | None = Field(default=None, gt=0)
+    #: Notifications the channel may send at once before the rate applies.
+    rate_limit_burst: int = Field(default=1, ge=1, le=1000)
+    rate_limit_max_wait_s: float = Field(default=30.0, ge=0)
+    #: The same notification (checkpoint, status, issues) again within this window is
+    #: skipped; None: no deduplication.
+    dedup_window_s: float | None = Field(default=None, gt=0)
+    #: The channel rate limits and dedup windows apply to; default: the action type and
+    #: its target (webhook URL, routing key...), so actions posting to one webhook share it.
+    rate_limit_channel: str | None = None
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
 
     @model_validator(mode="before")

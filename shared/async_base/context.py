@@ -15,9 +15,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    from shared.alerts.base import Alerts
+    from shared.store.base import ResultStore
 
 _CURRENT: ContextVar[AsyncExecutionContext | None] = ContextVar(
     "checkfleet_execution_context", default=None
@@ -38,6 +42,9 @@ class AsyncExecutionContext:
     is given); `semaphore` or `max_concurrency` bound how many actions run at once;
     `type_limits` bound them per ``action_type``; `timeout` is the per-attempt timeout of
     actions that set none; `cancel_on_first_error` makes strategies stop at the first error.
+    `alerts` holds the alert state, rate limits and dedup windows notifications consult
+    (`shared.alerts`; none: no limits, transitions unknown); `history` is the results store
+    actions may read (the HTML report's trends).
     """
 
     def __init__(
@@ -49,6 +56,8 @@ class AsyncExecutionContext:
         *,
         max_concurrency: int | None = None,
         type_limits: Mapping[str, int] | None = None,
+        alerts: Alerts | None = None,
+        history: ResultStore | None = None,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ConfigError(f"execution context: timeout must be > 0, got {timeout}")
@@ -62,6 +71,8 @@ class AsyncExecutionContext:
         self.cancel_on_first_error = cancel_on_first_error
         self.max_concurrency = max_concurrency
         self.type_limits: dict[str, int] = limits
+        self.alerts = alerts
+        self.history = history
         self._executor = executor
         self._owns_executor = executor is None
         self._per_loop: weakref.WeakKeyDictionary[

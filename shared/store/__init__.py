@@ -8,13 +8,17 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.errors import StoreError
 from shared.store.base import DEFAULT_LIMIT, FigurePoint, FigureQuery, ResultStore, RunQuery
 
 if TYPE_CHECKING:
     from shared.settings import Settings  # settings import this package: no cycle at run time
+
+logger = logging.getLogger(__name__)
 
 #: Where in-process runs record their history when no store is configured.
 DEFAULT_STORE_PATH = Path(".checkfleet") / "history.db"
@@ -30,6 +34,7 @@ __all__ = [
     "RunQuery",
     "check_store_url",
     "default_store_url",
+    "open_history",
     "open_store",
     "store_url_of",
 ]
@@ -59,6 +64,18 @@ def default_store_url(working_dir: Path | None = None) -> str:
 def store_url_of(settings: Settings, working_dir: Path | None = None) -> str:
     """The store a process uses: ``CHECKFLEET_STORE_URL``, else the embedded default."""
     return settings.store_url or default_store_url(working_dir)
+
+
+async def open_history(url: str) -> ResultStore | None:
+    """The store at `url`, opened; None (and a warning) when it cannot be: a run without
+    history still runs. Close it when done."""
+    store = open_store(url)
+    try:
+        await store.open()
+    except StoreError as exc:
+        logger.warning("running without run history: %s", exc)
+        return None
+    return store
 
 
 def open_store(url: str) -> ResultStore:

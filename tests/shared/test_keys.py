@@ -26,6 +26,9 @@ def test_every_name_is_under_the_prefix() -> None:
         keys.run_result("run-1"),
         keys.trigger_group("nightly", "event"),
         keys.worker("host:1:ab"),
+        keys.alert_state("orders"),
+        keys.rate_limit("slack:abc"),
+        keys.notification_dedup("slack:abc", "f00"),
     ]
     assert all(name.startswith("acme:") for name in names)
     assert len(set(names)) == len(names)

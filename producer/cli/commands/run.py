@@ -12,6 +12,7 @@ import typer
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, exit_code, print_json, result_table
+from shared.alerts.memory import alerts_from_history
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
@@ -20,6 +21,8 @@ from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
 from shared.problems import problems_of
+from shared.settings import Settings
+from shared.store import open_history, store_url_of
 
 ConfigArgument = Annotated[
     Path, typer.Argument(help="A checkpoint definition file (.yaml, .yml or .json).")
@@ -33,15 +36,17 @@ def run_command(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run checkpoints in this process and show their results.
+    """Run checkpoints in this process and show their results; each run is recorded in the
+    results store (CHECKFLEET_STORE_URL, by default .checkfleet/history.db).
 
     Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs).
     """
     with reported_errors():
         checkpoints = select(load_checkpoints(str(config)), names or [])
+        store_url = store_url_of(Settings.from_env())
     if not as_json:
         stderr().print(f"running {len(checkpoints)} checkpoint(s) from {config}", highlight=False)
-    results = asyncio.run(run_all(checkpoints))
+    results = asyncio.run(run_all(checkpoints, store_url=store_url))
     if as_json:
         print_json(stdout(), [result.to_dict() for result in results])
     else:
@@ -60,16 +65,29 @@ def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Chec
     return [by_name[name] for name in names]
 
 
-async def run_all(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context."""
-    with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
-        async with AsyncExecutionContext() as context:
-            executor = CheckpointExecutor(thread_pool=pool, action_context=context)
-            return list(
-                await asyncio.gather(
-                    *(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints)
-                )
+async def run_all(
+    checkpoints: Sequence[Checkpoint], *, store_url: str | None = None
+) -> list[CheckpointResult]:
+    """Every checkpoint run concurrently, with one thread pool and one action context; each
+    run is recorded in the results store at `store_url` (none: no history)."""
+    history = None if store_url is None else await open_history(store_url)
+    try:
+        with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
+            context = AsyncExecutionContext(
+                alerts=await alerts_from_history(history), history=history
             )
+            async with context:
+                executor = CheckpointExecutor(
+                    thread_pool=pool, action_context=context, record_runs=True
+                )
+                return list(
+                    await asyncio.gather(
+                        *(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints)
+                    )
+                )
+    finally:
+        if history is not None:
+            await history.close()
 
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:

@@ -8,6 +8,7 @@ from producer.client.backends.redis import RedisBackend
 from producer.client.runner_config import BackendKind
 from shared.catalog import CheckpointCatalog
 from shared.settings import Settings
+from shared.store import store_url_of
 
 __all__ = ["BackendKind", "LocalBackend", "RedisBackend", "RunBackend", "Ticket", "make_backend"]
 
@@ -19,11 +20,12 @@ def make_backend(
     catalog: CheckpointCatalog | None = None,
     concurrency: int = 10,
 ) -> RunBackend:
-    """The backend `kind` names; ``auto`` is ``redis`` when CHECKFLEET_REDIS_URL is set."""
+    """The backend `kind` names; ``auto`` is ``redis`` when CHECKFLEET_REDIS_URL is set. The
+    local backend records its runs in the results store (`shared.store.store_url_of`)."""
     settings = settings or Settings.from_env()
     kind = BackendKind(kind)
     if kind is BackendKind.AUTO:
         kind = BackendKind.REDIS if settings.redis_url_configured else BackendKind.LOCAL
     if kind is BackendKind.REDIS:
         return RedisBackend(settings)
-    return LocalBackend(catalog=catalog, concurrency=concurrency)
+    return LocalBackend(catalog=catalog, concurrency=concurrency, store_url=store_url_of(settings))

@@ -1,5 +1,7 @@
 """`LocalBackend`: runs in this process, through the executor the workers use, so a local
-run behaves exactly like a run on the fleet (timeouts, error results, actions)."""
+run behaves exactly like a run on the fleet (timeouts, error results, actions). With a
+`store_url` each run is recorded in that results store, which also gives baselines, the
+alert state's starting point and report trends."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from producer.client.backends.base import Ticket, build_request, target_name
 from producer.client.local_enqueue import LocalEnqueuer
 from shared.actions import close_http_session, open_http_session
 from shared.actions.http import has_http_session
+from shared.alerts.memory import alerts_from_history
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.execution import CheckpointExecutor
 from shared.job import RunRequest
 from shared.models import CheckpointResult
+from shared.store import ResultStore, open_history
 from shared.validation import error_result
 
 #: Run ids remembered to recognise a firing submitted twice.
@@ -32,9 +36,18 @@ class LocalBackend:
 
     kind = "local"
 
-    def __init__(self, *, catalog: CheckpointCatalog | None = None, concurrency: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        catalog: CheckpointCatalog | None = None,
+        concurrency: int = 10,
+        store_url: str | None = None,
+    ) -> None:
         self._catalog = catalog or CheckpointCatalog()
         self._concurrency = concurrency
+        #: Where runs are recorded (and baselines and alert state read from); None: nowhere.
+        self._store_url = store_url
+        self._history: ResultStore | None = None
         self._thread_pool: ThreadPoolExecutor | None = None
         self._action_context: AsyncExecutionContext | None = None
         self._executor: CheckpointExecutor | None = None
@@ -50,13 +63,19 @@ class LocalBackend:
             self._thread_pool = ThreadPoolExecutor(
                 max(2, min(8, self._concurrency)), thread_name_prefix="checkfleet-local"
             )
+            if self._store_url is not None:
+                self._history = await open_history(self._store_url)
             self._action_context = AsyncExecutionContext(
-                max_concurrency=self._concurrency * ACTIONS_PER_RUN
+                max_concurrency=self._concurrency * ACTIONS_PER_RUN,
+                alerts=await alerts_from_history(self._history),
+                history=self._history,
             )
             self._owns_http_session = not has_http_session()
             await open_http_session()
             self._executor = CheckpointExecutor(
-                thread_pool=self._thread_pool, action_context=self._action_context
+                thread_pool=self._thread_pool,
+                action_context=self._action_context,
+                record_runs=True,
             )
 
     async def aclose(self) -> None:
@@ -71,6 +90,9 @@ class LocalBackend:
                 self._thread_pool.shutdown(wait=False, cancel_futures=True)
             if self._owns_http_session:
                 await close_http_session()
+            if self._history is not None:
+                await self._history.close()
+                self._history = None
 
     async def submit(
         self, target: Checkpoint | str, *, run_id: str, context: Mapping[str, Any] | None = None
