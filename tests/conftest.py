@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis server and its URL."""
+"""Fixtures every test may use: the private Redis server and its URL; and every test leaves
+the type registries as it found them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.registry import Registry
 from shared.settings import Settings
+from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
+from shared.validators import VALIDATORS
 from tests.support.redis_server import RedisServer
 
 
@@ -37,3 +41,16 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+_REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)
+
+
+@pytest.fixture(autouse=True)
+def _restore_registries() -> Iterator[None]:
+    """Types a test defines (the seed page's examples define the same names in several tests)
+    are forgotten after it: a second class under a taken name is an error."""
+    saved = [dict(registry._entries) for registry in _REGISTRIES]
+    yield
+    for registry, entries in zip(_REGISTRIES, saved, strict=True):
+        registry._entries = entries
