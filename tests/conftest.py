@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis server and its URL; and every test leaves
+"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
+a headless browser page (``browser_page``, from `tests.support.browser`); and every test leaves
 the type registries as it found them."""
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from shared.registry import Registry
 from shared.settings import Settings
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
 from shared.validators import VALIDATORS
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+
+pytest_plugins = ["tests.support.browser"]
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +45,30 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster (initdb in a temp dir) on a free port, for the session."""
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the private cluster; its URL carries the test password."""
+    if not postgres_server.running:  # a fault test may have left it stopped
+        postgres_server.start()
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
 
 
 _REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)
