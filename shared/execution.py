@@ -26,8 +26,8 @@ from shared.errors import CheckpointTimeoutError, ConfigError, StoreError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
-from shared.specs import STRATEGIES, build_component
 from shared.validation import error_result, validate_checkpoint
+from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,13 @@ class CheckpointExecutor:
         *,
         thread_pool: Executor,
         action_context: AsyncExecutionContext,
+        history: DistributionHistory | None = None,
         record_runs: bool = False,
     ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
+        #: Earlier runs, for validators comparing with them; None until history is kept.
+        self._history = history
         # In-process runs record to the context's results store themselves; a fleet's workers
         # leave that to `checkfleet archive`, which reads the results stream.
         self._record_runs = record_runs
@@ -117,7 +120,12 @@ class CheckpointExecutor:
         return await loop.run_in_executor(
             self._thread_pool,
             lambda: run_context.run(
-                validate_checkpoint, checkpoint, run_id=run_id, context=context, cancel=cancel
+                validate_checkpoint,
+                checkpoint,
+                run_id=run_id,
+                context=context,
+                cancel=cancel,
+                history=self._history,
             ),
         )
 
@@ -125,8 +133,7 @@ class CheckpointExecutor:
         if not checkpoint.actions:
             return
         await self._note_transition(result)
-        strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
-        outcomes = await strategy.execute(
+        outcomes = await checkpoint.strategy.execute(
             list(checkpoint.actions), result, context=self._action_context
         )
         result.action_results = list(outcomes)
