@@ -26,8 +26,9 @@ from shared.errors import CheckpointTimeoutError, ConfigError, StoreError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
+from shared.store.base import RunQuery
 from shared.validation import error_result, validate_checkpoint
-from shared.validators.history import DistributionHistory
+from shared.validators.history import PastRuns
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class CheckpointExecutor:
         *,
         thread_pool: Executor,
         action_context: AsyncExecutionContext,
-        history: DistributionHistory | None = None,
+        history: PastRuns | None = None,
         record_runs: bool = False,
     ) -> None:
         self._thread_pool = thread_pool
@@ -113,6 +114,7 @@ class CheckpointExecutor:
         context: Mapping[str, Any] | None,
         cancel: threading.Event,
     ) -> CheckpointResult:
+        history = self._history or await self._load_past_runs(checkpoint)
         loop = asyncio.get_running_loop()
         # run_in_executor does not carry context variables: copy them, so the validation
         # thread's log lines name the run too.
@@ -125,9 +127,27 @@ class CheckpointExecutor:
                 run_id=run_id,
                 context=context,
                 cancel=cancel,
-                history=self._history,
+                history=history,
             ),
         )
+
+    async def _load_past_runs(self, checkpoint: Checkpoint) -> PastRuns | None:
+        """The checkpoint's earlier runs over its data source, as many as its validators
+        compare with; None when none asks or no store is at hand."""
+        store = self._action_context.history
+        wanted = max((validator.history_runs() for validator in checkpoint.validators), default=0)
+        if store is None or wanted == 0:
+            return None
+        try:
+            runs = await store.runs(
+                RunQuery(
+                    checkpoint=checkpoint.name, data_asset=checkpoint.data_source, limit=wanted
+                )
+            )
+        except StoreError as exc:  # baselines then start over, the run itself goes on
+            logger.warning("no run history for %s: %s", checkpoint.name, exc)
+            return None
+        return PastRuns(runs)
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:

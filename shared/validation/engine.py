@@ -28,7 +28,7 @@ from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, pla
 
 if TYPE_CHECKING:
     from shared.checkpoint import Checkpoint
-    from shared.validators.history import DistributionHistory
+    from shared.validators.history import PastRuns
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def validate_checkpoint(
     run_id: str,
     context: Mapping[str, Any] | None = None,
     cancel: threading.Event | None = None,
-    history: DistributionHistory | None = None,
+    history: PastRuns | None = None,
 ) -> CheckpointResult:
     """Validate `checkpoint`'s data: one scan, then each validator's judgement. `history`
     gives validators that compare with earlier runs (a bare ``distribution``) those runs."""

@@ -26,7 +26,7 @@ from shared.registry import Registry
 from shared.validators.parts import QueryPart
 
 if TYPE_CHECKING:
-    from shared.validators.history import DistributionHistory
+    from shared.validators.history import PastRuns
 from shared.validators.severity import sample_values, severity_for_ratio
 
 #: How many sample values an issue carries unless a validator's config says otherwise.
@@ -89,9 +89,22 @@ class Validator(Generic[ConfigT]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config.model_dump(exclude_defaults=True)!r})"
 
-    def use_history(self, history: DistributionHistory | None, checkpoint: str) -> None:
+    def history_runs(self) -> int:
+        """How many earlier runs this validator compares with (0: none, it has thresholds);
+        the executor loads that many from the results store before the run."""
+        return 0
+
+    def use_history(self, history: PastRuns | None, checkpoint: str) -> None:
         """Hand the validator the run history of `checkpoint` before `plan`: validators that
-        compare with earlier runs keep it, the others ignore it."""
+        compare with earlier runs keep it (on ``self._history``), the others ignore it."""
+        self._history = history
+
+    def past_runs(self) -> PastRuns:
+        """The history handed by `use_history` (empty when none was)."""
+        from shared.validators.history import PastRuns
+
+        history = getattr(self, "_history", None)
+        return history if history is not None else PastRuns()
 
     def fresh(self) -> Validator[ConfigT]:
         """A new instance with the same config, for one run (`plan` keeps state on ``self``)."""
@@ -178,3 +191,11 @@ class Validator(Generic[ConfigT]):
 
 #: Validator classes by name. Unknown names raise `UnknownTypeError` listing the known ones.
 VALIDATORS: Registry[type[Validator[Any]]] = Registry("validator")
+
+
+def first_baseline(validator: Validator[Any]) -> str:
+    """The figure saying why a learning validator judged nothing: this run is its first
+    baseline, or no run history is kept at all."""
+    from shared.validators.history import FIRST_BASELINE, NO_HISTORY
+
+    return NO_HISTORY if getattr(validator, "_history", None) is None else FIRST_BASELINE

@@ -24,17 +24,20 @@ from shared.models import ValidationIssue
 from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.bounds import relative_excess
 from shared.validators.divergence import DEFAULT_THRESHOLDS, METRICS
-from shared.validators.history import DistributionHistory
+from shared.validators.history import FIRST_BASELINE, PastRuns
+from shared.validators.profile import profile_exprs, profile_figures
 from shared.validators.reference import Reference, read_reference
 
 OTHER = "other"
 
 
-#: The figure of a column that has no reference to compare with.
+#: The note of a column that has no reference to compare with and no run history.
 NO_REFERENCE = (
     "no reference distribution: give categories, bins with shares or reference, or keep run"
-    " history to compare with the previous run (not kept yet)"
+    " history (a results store) to compare with the previous run"
 )
+#: How many earlier runs are searched for the last good one.
+HISTORY_RUNS = 10
 
 
 class DistributionConfig(ValidatorConfig):
@@ -107,10 +110,10 @@ class DistributionValidator(Validator[DistributionConfig]):
 
     #: Per compared column, its reference (None: nothing to compare with).
     _references: dict[str, Reference | None]
-    _history: DistributionHistory | None = None
+    _history: PastRuns | None = None
     _checkpoint: str = ""
 
-    def use_history(self, history: DistributionHistory | None, checkpoint: str) -> None:
+    def use_history(self, history: PastRuns | None, checkpoint: str) -> None:
         self._history, self._checkpoint = history, checkpoint
 
     def plan(self, schema: pl.Schema) -> dict[str, pl.Expr]:
@@ -123,9 +126,15 @@ class DistributionValidator(Validator[DistributionConfig]):
         exprs: dict[str, pl.Expr] = {}
         for index, (column, reference) in enumerate(self._references.items()):
             if reference is not None:
-                for key, expr in reference.count_exprs(column, schema[column]).items():
-                    exprs[f"{index}/{key}"] = expr
+                parts = reference.count_exprs(column, schema[column])
+            else:  # measured now, to be the next runs' baseline
+                parts = profile_exprs(column, schema[column], config.bin_count)
+            for key, expr in parts.items():
+                exprs[f"{index}/{key}"] = expr
         return exprs
+
+    def history_runs(self) -> int:
+        return 0 if self.config.has_reference else HISTORY_RUNS
 
     def _reference_of(self, column: str) -> Reference | None:
         config = self.config
@@ -143,12 +152,18 @@ class DistributionValidator(Validator[DistributionConfig]):
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
         evaluation = Evaluation()
         for index, (column, reference) in enumerate(self._references.items()):
-            if reference is None:
-                evaluation.figures[column] = {"reference": None, "note": NO_REFERENCE}
-                continue
             prefix = f"{index}/"
             own = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
-            figures, issue = self._judge(column, reference, own, row_count)
+            if reference is None:
+                note = NO_REFERENCE if self._history is None else FIRST_BASELINE
+                figures: dict[str, JsonValue] = {
+                    "reference": None,
+                    "baseline": note,
+                    **profile_figures(own, self.config.bin_count),
+                }
+                issue = None
+            else:
+                figures, issue = self._judge(column, reference, own, row_count)
             # One column configured: its figures at the top level, as they always were.
             if self.config.column is not None:
                 evaluation.figures = figures
@@ -185,6 +200,8 @@ class DistributionValidator(Validator[DistributionConfig]):
             "observed": [float(share) for share in observed],
             "expected": list[JsonValue](expected),
         }
+        if reference.edges is not None:  # what a later run rebuilds the buckets from
+            figures["edges"] = list[JsonValue](reference.edges)
         if divergence is None:
             issue = self.make_issue(
                 column=column,

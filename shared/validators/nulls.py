@@ -9,8 +9,11 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import Field
 
-from shared.validators.base import Evaluation, ValidatorConfig
+from shared.validators.base import Evaluation, ValidatorConfig, first_baseline
 from shared.validators.rowcheck import RowCheck, counted, percent
+
+#: How many earlier runs are searched for the last good one.
+BASELINE_SEARCH_RUNS = 10
 
 
 class NullConfig(ValidatorConfig):
@@ -18,6 +21,10 @@ class NullConfig(ValidatorConfig):
     columns: list[str] | None = None
     #: Report a column only when its null ratio is above this; None reports any null.
     max_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: Compare each column's null ratio with the last good run's instead (a learned
+    #: baseline): report a rise of more than `max_increase` (absolute, 0.05 = 5 points).
+    baseline: bool = False
+    max_increase: float = Field(default=0.05, ge=0.0, le=1.0)
 
 
 class NotNullConfig(ValidatorConfig):
@@ -55,11 +62,43 @@ class NullValidator(_NullCount):
     name = "null"
     config_model = NullConfig
 
+    def history_runs(self) -> int:
+        return BASELINE_SEARCH_RUNS if self.config.baseline else 0
+
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
         evaluation = super().evaluate(values, row_count)
+        if self.config.baseline:
+            return self._against_last_good_run(evaluation)
         limit: float | None = self.config.max_ratio
         if limit is not None:
             evaluation.issues = [issue for issue in evaluation.issues if issue.ratio > limit]
+        return evaluation
+
+    def _against_last_good_run(self, evaluation: Evaluation) -> Evaluation:
+        """Issues only for columns whose null ratio rose more than ``max_increase`` since the
+        last good run (a column new since then is compared with no nulls)."""
+        last = self.past_runs().last_good_run()
+        if last is None:
+            evaluation.issues = []
+            evaluation.figures["baseline"] = first_baseline(self)
+            return evaluation
+        before: dict[str, float] = {}
+        for figures in self.past_runs().figures_of(last, self.name):
+            for column, figure in figures.items():
+                if isinstance(figure, dict) and isinstance(figure.get("ratio"), int | float):
+                    before.setdefault(column, float(figure["ratio"]))  # type: ignore[arg-type]
+        kept = []
+        for issue in evaluation.issues:
+            previous = before.get(issue.column or "", 0.0)
+            if issue.ratio - previous > self.config.max_increase:
+                issue.issue_type = "null_ratio_increase"
+                issue.message = (
+                    f"column {issue.column!r} has {percent(issue.ratio)} nulls, up from"
+                    f" {percent(previous)} at run {last.run_id}"
+                )
+                kept.append(issue)
+        evaluation.issues = kept
+        evaluation.figures["baseline_run"] = last.run_id
         return evaluation
 
 

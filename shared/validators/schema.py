@@ -13,7 +13,8 @@ from typing import Any
 import polars as pl
 from pydantic import Field, JsonValue, field_validator
 
-from shared.validators.base import Evaluation, Validator, ValidatorConfig
+from shared.validators.base import Evaluation, Validator, ValidatorConfig, first_baseline
+from shared.validators.baselines import schema_changes
 from shared.validators.severity import ratio_of
 
 _ANY = "any"
@@ -46,14 +47,15 @@ def dtype_name(dtype: pl.DataType) -> str:
 
 class SchemaConfig(ValidatorConfig):
     #: Expected column names to their type name (None or "any": any type).
-    columns: dict[str, str | None] = Field(min_length=1)
+    #: None: compare with the columns of the last run instead (a learned baseline).
+    columns: dict[str, str | None] | None = Field(default=None, min_length=1)
     #: Whether columns not listed are allowed.
     allow_extra: bool = True
 
     @field_validator("columns")
     @classmethod
-    def _known_types(cls, columns: dict[str, str | None]) -> dict[str, str | None]:
-        for column, name in columns.items():
+    def _known_types(cls, columns: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        for column, name in (columns or {}).items():
             if name is None or normalise_dtype_name(name) == _ANY:
                 continue
             if normalise_dtype_name(name) not in _KNOWN_DTYPES:
@@ -69,12 +71,20 @@ class SchemaValidator(Validator[SchemaConfig]):
     config_model = SchemaConfig
 
     _actual: dict[str, str]
+    _types: dict[str, str]
 
     def plan(self, schema: pl.Schema) -> dict[str, pl.Expr]:
         self._actual = {column: dtype_name(dtype) for column, dtype in schema.items()}
+        # As the run's statistics record them, so the next run compares like with like.
+        self._types = {column: str(dtype) for column, dtype in schema.items()}
         return {}
 
+    def history_runs(self) -> int:
+        return 1 if self.config.columns is None else 0
+
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
+        if self.config.columns is None:
+            return self._against_last_run()
         expected = self.config.columns
         found: list[tuple[str, str, str]] = []  # (column, issue type, message)
         for column, wanted in expected.items():
@@ -102,6 +112,26 @@ class SchemaValidator(Validator[SchemaConfig]):
             }
         )
         for column, issue_type, message in found:
+            issue = self.make_issue(
+                column=column, issue_type=issue_type, count=1, ratio=ratio, message=message
+            )
+            if issue is not None:
+                evaluation.issues.append(issue)
+        return evaluation
+
+    def _against_last_run(self) -> Evaluation:
+        last = self.past_runs().last_run()
+        columns = dict[str, JsonValue](self._types)
+        previous = None if last is None else last.statistics.get("columns")
+        if last is None or not isinstance(previous, dict):
+            return Evaluation(figures={"columns": columns, "baseline": first_baseline(self)})
+        before = {str(column): str(dtype) for column, dtype in previous.items()}
+        changes = schema_changes(before, self._types, last.run_id)
+        evaluation = Evaluation(
+            figures={"columns": columns, "baseline_run": last.run_id, "changed": len(changes)}
+        )
+        ratio = ratio_of(len(changes), max(1, len(before)))
+        for column, issue_type, message in changes:
             issue = self.make_issue(
                 column=column, issue_type=issue_type, count=1, ratio=ratio, message=message
             )

@@ -11,6 +11,7 @@ from shared.models import CheckpointStatus, Severity
 from shared.validation import validate_checkpoint
 from shared.validators.distribution import NO_REFERENCE
 from shared.validators.divergence import jensen_shannon, population_stability_index
+from shared.validators.history import FIRST_BASELINE
 from shared.validators.reference import Reference
 from tests.support.checkpoints import config_error, run_one, write_frame
 
@@ -134,10 +135,13 @@ def test_bare_distribution_says_it_has_nothing_to_compare_with(tmp_path: Path) -
     result = run_one(tmp_path, FRAME, "distribution")
     assert result.status is CheckpointStatus.SUCCESS and result.issues == []
     figures = result.statistics["validators"][0]["figures"]  # type: ignore[index,call-overload]
-    assert figures == {  # every column, none compared
-        "category": {"reference": None, "note": NO_REFERENCE},
-        "amount": {"reference": None, "note": NO_REFERENCE},
-    }
+    assert set(figures) == {"category", "amount"}  # every column, none compared
+    for column in ("category", "amount"):
+        assert figures[column]["reference"] is None and figures[column]["baseline"] == NO_REFERENCE
+    # ...but measured, so a store that keeps this run can compare the next one with it
+    assert figures["category"]["buckets"][-1] == "other"
+    assert sum(figures["amount"]["observed"]) == pytest.approx(1.0)
+    assert len(figures["amount"]["edges"]) == len(figures["amount"]["buckets"]) - 1
     assert "previous run" in NO_REFERENCE
 
 
@@ -153,4 +157,4 @@ def test_bare_distribution_compares_with_the_previous_run_through_history(
     expected_psi = population_stability_index([0.1, 0.3, 0.6, 0.0], [0.5, 0.3, 0.2, 0.0])
     assert issue.column == "category" and f"psi {expected_psi:.4f} > 0.2" in issue.message
     figures = result.statistics["validators"][0]["figures"]  # type: ignore[index,call-overload]
-    assert figures["amount"] == {"reference": None, "note": NO_REFERENCE}  # type: ignore[index]
+    assert figures["amount"]["baseline"] == FIRST_BASELINE  # type: ignore[index]
