@@ -17,6 +17,9 @@ class SlackConfig(ActionConfig):
     """Slack settings; `webhook_url` is a secret and may be a ``${VAR}`` template."""
 
     notify_on: NotifyOn = NotifyOn.FAILURE_OR_ERROR
+    #: Slack accepts about one message a second per webhook: held for the whole fleet.
+    rate_limit_per_s: float | None = Field(default=1.0, gt=0)
+    rate_limit_burst: int = Field(default=3, ge=1, le=1000)
     webhook_url: str = Field(default="", repr=False)
     channel: str | None = None
     username: str | None = None

@@ -28,6 +28,7 @@ from shared.store.sql import (
     Params,
     count_select,
     figures_select,
+    latest_select,
     runs_select,
 )
 
@@ -102,13 +103,10 @@ class PostgresStore(StoreLifecycle):
         return result_from_json(rows[0][0]) if rows else None
 
     async def latest(self, checkpoints: Sequence[str] = ()) -> list[CheckpointResult]:
-        where = " WHERE checkpoint = ANY($1::text[])" if checkpoints else ""
-        sql = (
-            f"SELECT DISTINCT ON (checkpoint) result FROM runs{where}"
-            " ORDER BY checkpoint, run_time DESC, run_id DESC"
-        )
-        rows = await self._fetch(sql, [list(checkpoints)] if checkpoints else [])
-        return [result_from_json(row[0]) for row in rows]
+        params = _params()
+        sql = latest_select(tuple(dict.fromkeys(checkpoints)), params)
+        rows = await self._fetch(sql, params.values)
+        return [result_from_json(row[0]) for row in rows if row[0] is not None]
 
     async def figures(self, query: FigureQuery) -> list[FigurePoint]:
         params = _params()

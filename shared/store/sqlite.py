@@ -27,6 +27,7 @@ from shared.store.sql import (
     Params,
     count_select,
     figures_select,
+    latest_select,
     runs_select,
 )
 
@@ -86,13 +87,10 @@ class SQLiteStore(StoreLifecycle):
         return result_from_json(rows[0][0]) if rows else None
 
     async def latest(self, checkpoints: Sequence[str] = ()) -> list[CheckpointResult]:
-        # SQLite takes the bare column `result` from the row holding MAX(run_time).
-        where = f" WHERE checkpoint IN ({', '.join('?' * len(checkpoints))})" if checkpoints else ""
-        sql = (
-            f"SELECT result, MAX(run_time) FROM runs{where} GROUP BY checkpoint ORDER BY checkpoint"
-        )
-        rows = await self._call(lambda: self._fetch(sql, list(checkpoints)))
-        return [result_from_json(row[0]) for row in rows]
+        params = _params()
+        sql = latest_select(tuple(dict.fromkeys(checkpoints)), params)
+        rows = await self._call(lambda: self._fetch(sql, params.values))
+        return [result_from_json(row[0]) for row in rows if row[0] is not None]
 
     async def figures(self, query: FigureQuery) -> list[FigurePoint]:
         params = _params()
