@@ -3,9 +3,10 @@ a headless browser page (``browser_page``, from `tests.support.browser`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.asyncio import Redis
 
 from shared.settings import Settings
 from tests.support.postgres_server import PostgresServer
@@ -41,6 +42,14 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A plain redis-py client of the private server."""
+    client = Redis.from_url(settings.redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session")
