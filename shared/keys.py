@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 DEFAULT_PREFIX = "checkfleet"
 REPLIES_PART = "replies"
@@ -23,6 +23,8 @@ _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
 ARQ_JOB_PREFIX: str = job_key_prefix
 ARQ_IN_PROGRESS_PREFIX: str = in_progress_key_prefix
 ARQ_RESULT_PREFIX: str = result_key_prefix
+#: arq's sorted set of job ids to abort (`Job.abort`), shared by every arq queue of a database.
+ARQ_ABORT_SET: str = abort_jobs_ss
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,16 @@ class Keys:
     def arq_job(job_id: str) -> str:
         """arq's key holding a queued or running job."""
         return ARQ_JOB_PREFIX + job_id
+
+    @staticmethod
+    def arq_in_progress(job_id: str) -> str:
+        """arq's lease on a job a worker is running (it expires with the job's timeout)."""
+        return ARQ_IN_PROGRESS_PREFIX + job_id
+
+    @property
+    def arq_abort(self) -> str:
+        """arq's set of jobs to abort: a worker running one of them cancels it (cancel)."""
+        return ARQ_ABORT_SET
 
     @staticmethod
     def arq_result(job_id: str) -> str:

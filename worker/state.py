@@ -15,6 +15,9 @@ from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
+#: Key of the set of job ids arq is aborting (`Worker.aborting_tasks`) in the worker context:
+#: a cancelled job tells an abort (publish a "cancelled" result) from a shutdown (re-queued).
+ABORTING_KEY = "checkfleet_aborting"
 
 
 @dataclass(slots=True)
