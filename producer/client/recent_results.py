@@ -35,6 +35,16 @@ class ResultFilter:
             return False
         return self.checkpoint is None or _field(fields, "checkpoint") == self.checkpoint
 
+    def keeps_entry(self, entry: ResultEntry) -> bool:
+        """The same test for an entry already read (``--follow``, a consumer group)."""
+        if self.statuses and entry.status not in self.statuses:
+            return False
+        if self.checkpoint is not None and entry.checkpoint != self.checkpoint:
+            return False
+        if self.since is not None and entry.result is not None:
+            return entry.result.run_time >= self.since
+        return True
+
     @property
     def min_id(self) -> str:
         if self.since is None:

@@ -32,14 +32,19 @@ os.environ.setdefault(CSV_CHUNK_ENV, str(CSV_CHUNK_BYTES))
 
 
 def local_path(location: str) -> str:
-    """`location` as a local path or glob; `SourceError` when no file matches it."""
+    """`location` as a local path or glob for polars; `SourceError` when no file matches it.
+    An existing file is read as itself even when its name looks like a pattern."""
     path = location[len(_FILE_SCHEME) :] if location.startswith(_FILE_SCHEME) else location
     if "://" in path:  # a remote URL: polars checks it when it scans
         return path
+    if Path(path).is_file():
+        # A file whose name has glob characters (``[red]/data[1].csv``) is that file: escaped,
+        # since polars expands patterns in every path it is given.
+        return glob.escape(path) if glob.has_magic(path) else path
     if glob.has_magic(path):
         if not glob.glob(path):
             raise SourceError(location, "no file matches the pattern")
-    elif not Path(path).is_file():
+    else:
         raise SourceError(location, "file not found")
     return path
 

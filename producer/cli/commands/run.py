@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
-from producer.cli.render import EXIT_ERROR, exit_code, print_json, result_table
+from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
@@ -35,18 +36,19 @@ def run_command(
 ) -> None:
     """Run checkpoints in this process and show their results.
 
-    Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs).
+    Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs); a run whose
+    action failed or errored counts at least as a failure (2).
     """
     with reported_errors():
         checkpoints = select(load_checkpoints(str(config)), names or [])
     if not as_json:
-        stderr().print(f"running {len(checkpoints)} checkpoint(s) from {config}", highlight=False)
+        stderr().print(Text(f"running {len(checkpoints)} checkpoint(s) from {config}"))
     results = asyncio.run(run_all(checkpoints))
     if as_json:
         print_json(stdout(), [result.to_dict() for result in results])
     else:
         stdout().print(result_table(results))
-    raise typer.Exit(exit_code(result.status for result in results))
+    raise typer.Exit(results_exit_code(results))
 
 
 def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Checkpoint]:
@@ -86,4 +88,8 @@ def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> Non
     if as_json:
         print_json(stdout(), {"valid": True, "problems": [], "checkpoints": names})
         return
-    stdout().print(f"[green]valid:[/] {config}: {len(names)} checkpoint(s): {', '.join(names)}")
+    stdout().print(
+        Text.assemble(
+            ("valid: ", "green"), f"{config}: {len(names)} checkpoint(s): {', '.join(names)}"
+        )
+    )
