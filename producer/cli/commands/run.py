@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
+from shared.actions import close_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
@@ -21,6 +23,9 @@ from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
 from shared.problems import problems_of
+
+#: Seconds between updates of the live progress line of a long run.
+PROGRESS_INTERVAL_S = 0.5
 
 ConfigArgument = Annotated[
     Path, typer.Argument(help="A checkpoint definition file (.yaml, .yml or .json).")
@@ -41,9 +46,11 @@ def run_command(
     """
     with reported_errors():
         checkpoints = select(load_checkpoints(str(config)), names or [])
-    if not as_json:
+    if as_json:
+        results = asyncio.run(run_all(checkpoints))
+    else:
         stderr().print(Text(f"running {len(checkpoints)} checkpoint(s) from {config}"))
-    results = asyncio.run(run_all(checkpoints))
+        results = asyncio.run(run_with_progress(checkpoints))
     if as_json:
         print_json(stdout(), [result.to_dict() for result in results])
     else:
@@ -62,16 +69,58 @@ def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Chec
     return [by_name[name] for name in names]
 
 
-async def run_all(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context."""
+async def run_all(
+    checkpoints: Sequence[Checkpoint],
+    on_done: Callable[[CheckpointResult], None] | None = None,
+) -> list[CheckpointResult]:
+    """Every checkpoint run concurrently, with one thread pool and one action context;
+    `on_done` hears of each result as it comes."""
     with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
         async with AsyncExecutionContext() as context:
             executor = CheckpointExecutor(thread_pool=pool, action_context=context)
-            return list(
-                await asyncio.gather(
-                    *(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints)
-                )
+
+            async def one(checkpoint: Checkpoint) -> CheckpointResult:
+                result = await executor.execute(checkpoint, run_id=new_run_id())
+                if on_done is not None:
+                    on_done(result)
+                return result
+
+            try:
+                return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
+            finally:
+                await close_http_session()  # webhook and Slack actions opened it on this loop
+
+
+async def run_with_progress(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
+    """`run_all` with progress on stderr: a line per finished checkpoint (rows read, time,
+    status) and, on a terminal, a live line with the runs done and the time elapsed."""
+    console = stderr()
+    started = time.monotonic()
+    done = 0
+
+    def finished(result: CheckpointResult) -> None:
+        nonlocal done
+        done += 1
+        console.print(
+            Text(
+                f"  {result.checkpoint_name}: {result.row_count:,} rows read in "
+                f"{result.duration_ms / 1000:.2f} s, {result.status.value}"
             )
+        )
+
+    with console.status("") as status:
+
+        async def tick() -> None:
+            while True:
+                elapsed = time.monotonic() - started
+                status.update(f"{done} of {len(checkpoints)} done, {elapsed:.0f} s elapsed")
+                await asyncio.sleep(PROGRESS_INTERVAL_S)
+
+        ticker = asyncio.create_task(tick())
+        try:
+            return await run_all(checkpoints, finished)
+        finally:
+            ticker.cancel()
 
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:

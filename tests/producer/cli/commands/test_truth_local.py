@@ -106,3 +106,17 @@ def test_a_path_with_brackets_is_a_path_not_a_pattern(tmp_path: Path, columns: s
     assert "all expectations met" in flat(out)
     code, out, _ = invoke(columns, "validate", config)
     assert code == 0 and "[red]/checkpoints.json" in flat(out)
+
+
+@WIDTHS
+def test_a_local_run_reports_rows_read_and_time_as_each_checkpoint_ends(
+    tmp_path: Path, columns: str
+) -> None:
+    data = tmp_path / "big.csv"
+    data.write_text("id\n" + "\n".join(str(n) for n in range(5000)) + "\n")
+    config = write_config(
+        tmp_path, [{"name": "big", "data_source": str(data), "validators": ["null"]}]
+    )
+    code, _, err = invoke(columns, "run", config)
+    assert code == 0
+    assert re.search(r"big: 5,000 rows read in \d+\.\d\d s, success", err), err
