@@ -7,12 +7,12 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from producer.scheduler.enqueue import RunEnqueuer
 from producer.scheduler.requests import MalformedRequest, RequestConsumer, parse_request
+from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
-from tests.producer.conftest import queued_job_ids, queued_requests
+from tests.support.queue import queued_job_ids, queued_requests
 
 KEYS = Keys()
 
@@ -23,7 +23,7 @@ def consumer_for(
     return RequestConsumer(
         redis,
         KEYS,
-        RunEnqueuer(redis, KEYS),
+        RedisFiringDecider(redis, KEYS),
         ResultPublisher(redis, settings),
         consumer=name,
         block_ms=10,
@@ -80,11 +80,8 @@ async def test_request_is_enqueued_with_its_run_id_then_acknowledged(
     assert await consumer.step() == 2
     assert await queued_requests(redis) == {
         "r-1": {"checkpoint": "orders", "run_id": "r-1", "context": {"by": "x"}},
-        f"request-{entry_id}": {
-            "checkpoint": "orders",
-            "run_id": f"request-{entry_id}",
-            "context": {},
-        },
+        # one payload shape for every enqueue: empty fields are left out (`job_payload`)
+        f"request-{entry_id}": {"checkpoint": "orders", "run_id": f"request-{entry_id}"},
     }
     assert await pending_count(redis) == 0
     assert consumer.enqueued == 2
