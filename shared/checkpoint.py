@@ -29,7 +29,7 @@ import shared.triggers  # noqa: F401
 from shared.errors import SpecError
 from shared.models import CheckpointResult, CheckpointStatus, Severity
 from shared.problems import ConfigProblem, problems_of, raise_problems
-from shared.sources import resolve_reader
+from shared.sources import SourceValue, plain_source, source_label, source_problems
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS, build_component, component_spec
 from shared.validators.entries import ValidatorEntry, entry_spec, validator_problems
 
@@ -104,7 +104,7 @@ class Checkpoint:
     def __init__(
         self,
         name: str,
-        data_source: str | os.PathLike[str] = "",
+        data_source: SourceValue = "",
         validators: Sequence[ValidatorEntry] | None = None,
         validator_config: Mapping[str, Mapping[str, Any]] | None = None,
         actions: Sequence[Any] | None = None,
@@ -121,7 +121,8 @@ class Checkpoint:
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
-        self.data_source = (
+        #: A path, glob or URL, a ``{"uri": ..., **options}`` map, or (in-process) a frame.
+        self.data_source: SourceValue = (
             os.fspath(data_source) if isinstance(data_source, os.PathLike) else data_source
         )
         self.validators: list[ValidatorEntry] = list(validators or [])
@@ -169,10 +170,7 @@ class Checkpoint:
         problems: list[ConfigProblem] = []
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append(ConfigProblem("name", "must be a non-empty string"))
-        try:
-            resolve_reader(self.data_source)
-        except SpecError as exc:
-            problems.extend(problems_of(exc, prefix="data_source"))
+        problems.extend(source_problems(self.data_source))
         problems.extend(validator_problems(self.validators, self.validator_config))
         problems.extend(_component_list_problems("actions", self.actions))
         problems.extend(_component_list_problems("triggers", self.triggers))
@@ -240,12 +238,13 @@ class Checkpoint:
     def to_spec(self) -> dict[str, Any]:
         """Plain data (msgpack-able) that `from_spec` turns back into an equal checkpoint.
 
-        `SpecError` when an action or trigger has no spec form (a local callable, say).
+        `SpecError` when an action or trigger has no spec form (a local callable, say), or the
+        data source is an in-memory frame.
         """
         severity = self.min_severity
         return {
             "name": self.name,
-            "data_source": self.data_source,
+            "data_source": copy.deepcopy(plain_source(self.data_source)),
             "validators": [copy.deepcopy(entry_spec(entry)) for entry in self.validators],
             "validator_config": copy.deepcopy(self.validator_config),
             "actions": [
@@ -333,7 +332,7 @@ class Checkpoint:
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        return f"Checkpoint(name={self.name!r}, data_source={self.data_source!r})"
+        return f"Checkpoint(name={self.name!r}, data_source={source_label(self.data_source)!r})"
 
 
 def _plain(value: StrEnum | str) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs."""
+"""Fixtures every test may use: the private Redis, PostgreSQL and S3 servers and their URLs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from shared.settings import Settings
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.s3_server import S3Server
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +63,14 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     name = postgres_server.create_database()
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API (moto in server mode) on a free loopback port, for the session."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

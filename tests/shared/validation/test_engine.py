@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -33,14 +34,14 @@ def error_of(checkpoint: Checkpoint) -> str:
 def test_missing_file(tmp_path: Path) -> None:
     source = str(tmp_path / "gone.csv")
     assert error_of(Checkpoint("c", source, validators=["null"])) == (
-        f"checkpoint 'c', source {source!r}: file not found"
+        f"checkpoint 'c', source {source!r}: file not found (on host {socket.gethostname()})"
     )
 
 
 def test_glob_matching_nothing(tmp_path: Path) -> None:
     source = str(tmp_path / "*.parquet")
     assert error_of(Checkpoint("c", source, validators=["null"])).endswith(
-        "no file matches the pattern"
+        f"no file matches the pattern (on host {socket.gethostname()})"
     )
 
 
@@ -69,7 +70,7 @@ def test_unreadable_csv_value(tmp_path: Path) -> None:
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "dir.csv").mkdir()
     assert error_of(Checkpoint("c", str(tmp_path / "dir.csv"), validators=["null"])).endswith(
-        "file not found"
+        f"file not found (on host {socket.gethostname()})"
     )
 
 
