@@ -1,4 +1,6 @@
-"""Fixtures every test may use: the private Redis, PostgreSQL and S3 servers and their URLs."""
+"""Fixtures every test may use: the private Redis, PostgreSQL and S3 servers and their URLs,
+and a headless browser page (``browser_page``, from `tests.support.browser`); and every test
+leaves the type registries as it found them."""
 
 from __future__ import annotations
 
@@ -6,10 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.registry import Registry
 from shared.settings import Settings
+from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
+from shared.validators import VALIDATORS
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.s3_server import S3Server
+
+pytest_plugins = ["tests.support.browser"]
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +81,16 @@ def s3_server() -> Iterator[S3Server]:
         yield server
     finally:
         server.stop()
+
+
+_REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)
+
+
+@pytest.fixture(autouse=True)
+def _restore_registries() -> Iterator[None]:
+    """Types a test defines (the seed page's examples define the same names in several tests)
+    are forgotten after it: a second class under a taken name is an error."""
+    saved = [dict(registry._entries) for registry in _REGISTRIES]
+    yield
+    for registry, entries in zip(_REGISTRIES, saved, strict=True):
+        registry._entries = entries
