@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-import adbc_driver_manager
-import adbc_driver_postgresql.dbapi as adbc
 import polars as pl
 from polars.io.plugins import register_io_source
 
@@ -78,14 +76,24 @@ def _with_connect_timeout(uri: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+def _driver() -> tuple[Any, type[Exception]]:
+    """The ADBC DBAPI module and its error class, imported on first use: the driver pulls in
+    pyarrow's dataset and compute modules (0.6 s), which processes that read no SQL skip."""
+    import adbc_driver_manager
+    import adbc_driver_postgresql.dbapi as adbc
+
+    return adbc, adbc_driver_manager.Error
+
+
 def fetch_rows(source: DataSource, sql: str) -> list[tuple[Any, ...]]:
     """The rows of `sql` run against `source`'s database (small results: aggregates)."""
     target = sql_target(source)
+    adbc, driver_failure = _driver()
     try:
         with closing(adbc.connect(target.uri)) as connection, closing(connection.cursor()) as cur:
             cur.execute(sql)
             return list(cur.fetchall())
-    except adbc_driver_manager.Error as exc:
+    except driver_failure as exc:
         raise driver_error(source, exc) from None
 
 
@@ -101,11 +109,12 @@ def read_sql(source: DataSource) -> pl.LazyFrame:
     """The lazy scan of a SQL source: its schema now (errors surface before any scan), its
     rows when polars collects, only the projected columns."""
     target = sql_target(source)
+    adbc, driver_failure = _driver()
     try:
         with closing(adbc.connect(target.uri)) as connection, closing(connection.cursor()) as cur:
             cur.execute(target.select(None, limit=0))
             schema = pl.from_arrow(cur.fetch_arrow_table()).schema  # type: ignore[union-attr]
-    except adbc_driver_manager.Error as exc:
+    except driver_failure as exc:
         raise driver_error(source, exc) from None
 
     def batches(
@@ -127,7 +136,7 @@ def read_sql(source: DataSource) -> pl.LazyFrame:
                     if with_columns == []:  # keep the height, not the constant column
                         frame = frame.drop(frame.columns)
                     yield frame.filter(predicate) if predicate is not None else frame
-        except adbc_driver_manager.Error as exc:
+        except driver_failure as exc:
             raise driver_error(source, exc) from None
 
     return register_io_source(
