@@ -181,7 +181,7 @@ def test_bad_config_names_the_problem(fields: dict[str, object], message: str) -
 
 
 async def test_each_arrival_is_validated_alone_through_trigger_path(tmp_path: Path) -> None:
-    from producer.scheduler.firings import firing_request
+    from shared.firing.run_request import firing_request
     from shared.checkpoint import Checkpoint
     from shared.models import CheckpointStatus
 
