@@ -22,7 +22,9 @@ from shared.definitions import load_checkpoints
 from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
+from shared.plugins import import_plugins
 from shared.problems import problems_of
+from shared.settings import Settings
 
 #: Seconds between updates of the live progress line of a long run.
 PROGRESS_INTERVAL_S = 0.5
@@ -45,6 +47,7 @@ def run_command(
     action failed or errored counts at least as a failure (2).
     """
     with reported_errors():
+        import_plugins(Settings.from_env().plugins)
         checkpoints = select(load_checkpoints(str(config)), names or [])
     if as_json:
         results = asyncio.run(run_all(checkpoints))
@@ -125,6 +128,8 @@ async def run_with_progress(checkpoints: Sequence[Checkpoint]) -> list[Checkpoin
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:
     """Check a definition file without reading any data. Exit code 0 when valid, 3 if not."""
+    with reported_errors():
+        import_plugins(Settings.from_env().plugins)
     try:
         checkpoints = load_checkpoints(str(config))
     except SpecError as exc:
