@@ -26,6 +26,7 @@ from shared.errors import CheckpointTimeoutError, ConfigError, StoreError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
+from shared.sources.resolved import source_label
 from shared.store.base import RunQuery
 from shared.validation import error_result, validate_checkpoint
 from shared.validators.history import PastRuns
@@ -141,7 +142,9 @@ class CheckpointExecutor:
         try:
             runs = await store.runs(
                 RunQuery(
-                    checkpoint=checkpoint.name, data_asset=checkpoint.data_source, limit=wanted
+                    checkpoint=checkpoint.name,
+                    data_asset=source_label(checkpoint.data_source),
+                    limit=wanted,
                 )
             )
         except StoreError as exc:  # baselines then start over, the run itself goes on

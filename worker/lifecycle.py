@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -13,15 +12,16 @@ from shared.actions import close_http_session, open_http_session
 from shared.alerts import RedisAlerts
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
-from shared.errors import ConfigError
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
 from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
 from shared.store import open_history
 from worker.monitor import WorkerMonitor
+from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -30,15 +30,6 @@ logger = logging.getLogger(__name__)
 ACTIONS_PER_JOB = 4
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def import_plugins(modules: tuple[str, ...]) -> None:
-    """Import the modules that register custom validators, readers and actions."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from exc
 
 
 def polars_threads() -> int:
@@ -83,6 +74,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
         monitor.start()
+        reloader = DefinitionsReloader(ctx[STATE_KEY], settings.checkpoints)
+        reloader.start()
+        ctx[STATE_KEY].reloader = reloader
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",
             heartbeat.worker_id,
@@ -95,6 +89,8 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         state: WorkerState | None = ctx.pop(STATE_KEY, None)
         if state is None:
             return
+        if state.reloader is not None:
+            await state.reloader.stop()
         await state.monitor.stop()
         if state.metrics_server is not None:
             state.metrics_server.close()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from producer.cli.commands.archive import archive_command
+from producer.cli.commands.cancel import cancel_command
+from producer.cli.commands.dashboard import dashboard_command
+from producer.cli.commands.dead import dead_app
 from producer.cli.commands.demo import demo_command
 from producer.cli.commands.enqueue import enqueue_command
 from producer.cli.commands.history import history_command
@@ -40,6 +43,9 @@ app.command("stats")(stats_command)
 app.command("archive")(archive_command)
 app.command("history")(history_command)
 app.command("demo")(demo_command)
+app.command("dashboard")(dashboard_command)
+app.command("cancel")(cancel_command)
+app.add_typer(dead_app)
 
 
 def _print_version(value: bool) -> None:

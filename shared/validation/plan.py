@@ -24,15 +24,14 @@ import polars as pl
 
 from shared.errors import SpecError
 from shared.problems import join_path
-from shared.sources import open_source
-from shared.validators import AllValues, FirstRows, Validator
+from shared.sources import DataSource, read_source, resolve_source
+from shared.validators import AllValues, FirstRows, QueryPart, Validator
 
 Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
 ENGINE: Literal["streaming"] = "streaming"
 #: Local files up to this size are validated with the in-memory engine instead.
 IN_MEMORY_MAX_BYTES = 1 << 20
-_FILE_SCHEME = "file://"
 #: The output column of the row count.
 ROW_COUNT_COLUMN = "__row_count"
 #: A scan node in `LazyFrame.explain` output (``Csv SCAN [path]``, ``PYTHON SCAN []``...).
@@ -58,12 +57,20 @@ class ScanPlan:
     #: Output columns of `AllValues` parts, handed over as `pl.Series`, not Python lists.
     series_columns: frozenset[str] = frozenset()
     engine: Engine = ENGINE
+    #: Every part of the query by its output column, the row count included: what
+    #: `shared.pushdown` compiles to SQL instead of running `query`.
+    parts: dict[str, QueryPart] = field(default_factory=dict)
 
 
-def scan_engine(source: str) -> Engine:
-    """The engine for `source`: in-memory for one small local file, streaming otherwise."""
-    path = source[len(_FILE_SCHEME) :] if source.startswith(_FILE_SCHEME) else source
-    if "://" in path or glob.has_magic(path):
+def scan_engine(source: DataSource | str) -> Engine:
+    """The engine for `source`: in-memory for one small local file or a frame already in
+    memory, streaming otherwise."""
+    if isinstance(source, str):
+        source = resolve_source(source)
+    if source.frame is not None:
+        return "in-memory"
+    path = source.local_path
+    if path is None or glob.has_magic(path):
         return ENGINE
     try:
         size = os.stat(path).st_size
@@ -72,17 +79,20 @@ def scan_engine(source: str) -> Engine:
     return "in-memory" if size <= IN_MEMORY_MAX_BYTES else ENGINE
 
 
-def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
+def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     """Open `source` lazily, read its schema, and let every validator add its expressions.
 
     `SpecError` when a validator's config does not fit the data (an unknown column, say),
     located at ``validators[i]...`` and naming the validator.
     """
-    frame = open_source(source)
+    if isinstance(source, str):
+        source = resolve_source(source)
+    frame = read_source(source)
     schema = frame.collect_schema()
     exprs = [pl.len().alias(ROW_COUNT_COLUMN)]
     parts: list[tuple[str, FirstRows | AllValues]] = []
     series_columns: set[str] = set()
+    by_alias: dict[str, QueryPart] = {ROW_COUNT_COLUMN: pl.len()}
     planned = []
     for index, validator in enumerate(validators):
         try:
@@ -97,6 +107,7 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
         for number, (key, query_part) in enumerate(local.items()):
             alias = f"v{index}_{number}"
             part.aliases[key] = alias
+            by_alias[alias] = query_part
             if isinstance(query_part, pl.Expr):
                 exprs.append(query_part.alias(alias))
             else:
@@ -109,9 +120,8 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
         # A small file is read whole anyway: the parts join the reductions' select, which
         # spares the branches and the check of how polars plans them.
         inline = [_inline(part).alias(alias) for alias, part in parts]
-        return ScanPlan(
-            schema, frame.select([*exprs, *inline]), planned, frozenset(series_columns), engine
-        )
+        query = frame.select([*exprs, *inline])
+        return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
     query = _joined(frame, exprs, parts)
     if parts and len(_SCAN_LINE.findall(query.explain())) > 1:
         # Polars shares a file scan between branches by itself (and streams it), but not a
@@ -119,7 +129,7 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
         # projections stop at a cache.
         columns = _read_columns(schema, [*exprs, *_part_exprs(parts)])
         query = _joined(frame.select(columns).cache(), exprs, parts)
-    return ScanPlan(schema, query, planned, frozenset(series_columns), engine)
+    return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
 
 
 def _inline(part: FirstRows | AllValues) -> pl.Expr:

@@ -12,6 +12,8 @@ from redis.exceptions import RedisError
 from shared.errors import BackendUnavailableError
 from shared.settings import Settings, redacted
 
+__all__ = ["command_redis", "redacted"]  # redacted: for the commands that print the URL
+
 CONNECT_TIMEOUT_S = 3.0
 
 
