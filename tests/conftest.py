@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-import shared.store
 from shared.registry import Registry
 from shared.settings import Settings
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
@@ -40,12 +39,9 @@ def redis_server() -> Iterator[RedisServer]:
 def private_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test (and the processes it starts) records in-process runs to its own results
     store, not to .checkfleet/history.db in the repository: runs never leak between tests."""
-    path = tmp_path / "private-history.db"
-    monkeypatch.setenv("CHECKFLEET_STORE_URL", f"sqlite:///{path}")
-    # Settings built from a dict (no CHECKFLEET_STORE_URL) fall back to the default path:
-    # absolute here, so it does not land in the working directory either.
-    monkeypatch.setattr(shared.store, "DEFAULT_STORE_PATH", path)
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{tmp_path / 'private-history.db'}"
+    monkeypatch.setenv("CHECKFLEET_STORE_URL", url)
+    return url
 
 
 @pytest.fixture

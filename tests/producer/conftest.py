@@ -42,11 +42,16 @@ BACKENDS = ["local", "redis"]
 
 
 @pytest.fixture(scope="module")
-def client_env(redis_server: RedisServer) -> dict[str, str]:
+def client_env(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    # Local runs record their history: in a store of this module's, not the working directory.
+    store = tmp_path_factory.mktemp("client-history") / "history.db"
     return {
         "CHECKFLEET_REDIS_URL": redis_server.url,
         "CHECKFLEET_PREFIX": PREFIX,
         "CHECKFLEET_PLUGINS": "tests.support.client_actions",
+        "CHECKFLEET_STORE_URL": f"sqlite:///{store}",
     }
 
 

@@ -50,7 +50,9 @@ async def record_history(directory: Path) -> None:
 
 def test_the_embedded_store_alone_serves_the_grid_runs_and_charts(tmp_path: Path) -> None:
     asyncio.run(record_history(tmp_path))
-    dashboard = start_dashboard({"CHECKFLEET_REDIS_URL": ""}, tmp_path, cwd=tmp_path)
+    # No store configured (the test session sets one): the embedded default under cwd.
+    no_store = {"CHECKFLEET_REDIS_URL": "", "CHECKFLEET_STORE_URL": ""}
+    dashboard = start_dashboard(no_store, tmp_path, cwd=tmp_path)
     try:
         overview = dashboard.get("/")
         assert "no fleet: CHECKFLEET_REDIS_URL is not set" in overview
