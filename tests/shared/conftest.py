@@ -1,16 +1,25 @@
-"""Fixtures for action tests: a recording HTTP server, an SMTP server, a checkpoint result."""
+"""Fixtures of the shared tests: a client of the private Redis, and for action tests a
+recording HTTP server, an SMTP server, a checkpoint result."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.asyncio import Redis
 
 from shared.actions.http import close_http_session
 from shared.models import CheckpointResult, CheckpointStatus
 from tests.support.http_server import RecordingHTTPServer
 from tests.support.results import make_result
 from tests.support.smtp_server import LocalSMTPServer
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture
