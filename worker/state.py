@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
 from shared.metrics import MetricsServer, WorkerMetrics
@@ -21,8 +19,6 @@ STATE_KEY = "checkfleet"
 class WorkerState:
     settings: Settings
     catalog: CheckpointCatalog
-    thread_pool: ThreadPoolExecutor
-    action_context: AsyncExecutionContext
     executor: CheckpointExecutor
     publisher: ResultPublisher
     metrics: WorkerMetrics

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,6 @@ import typer
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, exit_code, print_json, result_table
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
 from shared.definitions import load_checkpoints
@@ -61,15 +59,11 @@ def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Chec
 
 
 async def run_all(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context."""
-    with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
-        async with AsyncExecutionContext() as context:
-            executor = CheckpointExecutor(thread_pool=pool, action_context=context)
-            return list(
-                await asyncio.gather(
-                    *(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints)
-                )
-            )
+    """Every checkpoint run concurrently, through one executor."""
+    async with CheckpointExecutor() as executor:
+        return list(
+            await asyncio.gather(*(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints))
+        )
 
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:
