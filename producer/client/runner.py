@@ -28,7 +28,7 @@ from producer.client.local_enqueue import LocalEnqueuer
 from producer.client.registry import checkpoint_catalog, lookup_checkpoint
 from producer.client.runner_config import AsyncRunnerConfig
 from shared.checkpoint import Checkpoint, new_run_id
-from shared.errors import CheckfleetError, ConfigError, ExecutionError
+from shared.errors import CheckfleetError, ConfigError, UndeliveredRunError
 from shared.job import RunRequest
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
@@ -36,16 +36,6 @@ from shared.triggers.event import default_consumer
 from shared.validation import error_result
 
 logger = logging.getLogger(__name__)
-
-
-class UndeliveredRunError(ExecutionError):
-    """A run whose result the runner could not deliver: still running at stop, or finished
-    with no room left in the result queue. `run_id` finds it on the fleet's results stream."""
-
-    def __init__(self, message: str, *, run_id: str, checkpoint: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
-        self.checkpoint = checkpoint
 
 
 class AsyncCheckpointRunner:

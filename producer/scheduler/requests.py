@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
 from producer.scheduler.firings import request_run_id
 from shared.checkpoint import OverlapPolicy
+from shared.errors import MalformedRequestError
 from shared.job import RunRequest
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
@@ -45,33 +46,29 @@ DEAD_LETTER_SOURCE = "request"
 ReadHook = Callable[[str], None]
 
 
-class MalformedRequest(ValueError):
-    """A request entry that cannot become a run; the message says what is wrong."""
-
-
 def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
-    """The run request an entry asks for; `MalformedRequest` naming the bad field."""
+    """The run request an entry asks for; `MalformedRequestError` naming the bad field."""
     fields: dict[str, str] = {}
     for raw_key, raw_value in raw_fields.items():
         try:
             key = _decode(raw_key)
             fields[key] = _decode(raw_value)
         except UnicodeDecodeError:
-            raise MalformedRequest(f"field {raw_key!r} is not UTF-8 text") from None
+            raise MalformedRequestError(f"field {raw_key!r} is not UTF-8 text") from None
     unknown = sorted(set(fields) - set(REQUEST_FIELDS))
     if unknown:
         known = ", ".join(REQUEST_FIELDS)
-        raise MalformedRequest(f"unknown field {unknown[0]!r}; known: {known}")
+        raise MalformedRequestError(f"unknown field {unknown[0]!r}; known: {known}")
     if not fields.get("checkpoint", "").strip():
-        raise MalformedRequest("field 'checkpoint' is missing or empty")
+        raise MalformedRequestError("field 'checkpoint' is missing or empty")
     context: Any = {}
     if "context" in fields:
         try:
             context = json.loads(fields["context"])
         except json.JSONDecodeError as exc:
-            raise MalformedRequest(f"field 'context' is not valid JSON: {exc}") from None
+            raise MalformedRequestError(f"field 'context' is not valid JSON: {exc}") from None
         if not isinstance(context, dict):
-            raise MalformedRequest("field 'context' must be a JSON object")
+            raise MalformedRequestError("field 'context' must be a JSON object")
     try:
         return RunRequest(
             checkpoint=fields["checkpoint"],
@@ -83,7 +80,7 @@ def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
             f"field {'.'.join(str(part) for part in error['loc'])!r}: {error['msg']}"
             for error in exc.errors()
         )
-        raise MalformedRequest(problems) from None
+        raise MalformedRequestError(problems) from None
 
 
 def _decode(value: Any) -> str:
@@ -141,7 +138,7 @@ class RequestConsumer:
         """Enqueue or dead-letter one entry, then acknowledge it."""
         try:
             request = parse_request(entry.entry_id, entry.fields)
-        except MalformedRequest as exc:
+        except MalformedRequestError as exc:
             await self._group.dead_letter(entry, str(exc))
             self.dead_lettered += 1
             return

@@ -10,8 +10,7 @@ import typer
 from rich.console import Console
 
 from producer.cli.render import EXIT_ERROR
-from shared.errors import CheckfleetError
-from shared.problems import SpecProblemsError
+from shared.errors import CheckfleetError, SpecProblemsError
 
 
 def stdout() -> Console:

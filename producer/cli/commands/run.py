@@ -11,10 +11,9 @@ import typer
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, exit_code, print_json, result_table
-from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
 from shared.definitions import load_checkpoints
-from shared.errors import SpecError
+from shared.errors import SpecError, UnknownCheckpointError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
 from shared.problems import problems_of
