@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs."""
+"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
+a headless browser page (``browser_page``, from `tests.support.browser`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from shared.settings import Settings
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+
+pytest_plugins = ["tests.support.browser"]
 
 
 @pytest.fixture(scope="session")
