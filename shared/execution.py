@@ -19,18 +19,20 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from shared.actions.http import close_http_session, has_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
-from shared.catalog import CheckpointCatalog
-from shared.checkpoint import Checkpoint
 from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
 from shared.specs import STRATEGIES, build_component
 from shared.validation import error_result, validate_checkpoint
+
+if TYPE_CHECKING:  # only for types: `Checkpoint.run` imports this module, not the reverse
+    from shared.catalog import CheckpointCatalog
+    from shared.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 
