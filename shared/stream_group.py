@@ -215,6 +215,18 @@ class StreamGroup:
         acked: int = await self.redis.xack(self.stream, self.group, *ids)
         return acked
 
+    async def backlog(self) -> int:
+        """Entries the group has not finished: never delivered (the group's lag) plus
+        delivered and not acknowledged; 0 while the stream or the group does not exist."""
+        try:
+            groups = await self.redis.xinfo_groups(self.stream)
+        except ResponseError:
+            return 0  # no stream yet
+        for group in groups:
+            if text(group.get("name", b"")) == self.group:
+                return int(group.get("lag") or 0) + int(group.get("pending") or 0)
+        return 0
+
     async def dead_letter(self, entry: StreamEntry, reason: str) -> None:
         """Keep an entry that can never be handled in the dead-letter stream, with the reason
         (``source`` = `dead_letter_source`, ``payload`` = its fields as JSON, ``entry_id``),

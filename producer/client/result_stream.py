@@ -160,11 +160,22 @@ class ResultGroup:
         """Create the group (and the stream) if missing; reading from `start_id`."""
         await self._reader.ensure()
 
-    async def read(self) -> list[ResultEntry]:
-        """New entries for this consumer (waiting up to `block_ms`); they stay pending until
-        `ack`."""
-        entries = await self._reader.read_new(block_ms=self._block_ms)
+    async def read(self, count: int | None = None) -> list[ResultEntry]:
+        """New entries for this consumer (at most `count`, default the reader's; waiting up
+        to `block_ms`); they stay pending until `ack`."""
+        entries = await self._reader.read_new(count=count, block_ms=self._block_ms)
         return [parse_entry(entry.entry_id, entry.fields) for entry in entries]
+
+    async def read_pending(self) -> list[ResultEntry]:
+        """The next page of entries delivered to this consumer (by name) and not acknowledged,
+        [] once all were handed out: what a reader restarted under the same name resumes
+        with, without waiting for `claim_idle_s`."""
+        entries = await self._reader.read_pending()
+        return [parse_entry(entry.entry_id, entry.fields) for entry in entries]
+
+    async def backlog(self) -> int:
+        """Entries the group has not finished: never delivered plus not acknowledged."""
+        return await self._reader.backlog()
 
     async def reclaim(self) -> list[ResultEntry]:
         """Take over entries another consumer left pending longer than `claim_idle_s`."""

@@ -133,3 +133,15 @@ async def test_read_hands_out_each_entry_once_across_recovery_and_new(redis: Red
     for _ in range(8):  # without acknowledging: each entry must come exactly once
         seen.extend(entry.entry_id for entry in await again.read())
     assert seen == old + new
+
+
+async def test_backlog_counts_undelivered_and_unacknowledged_entries(redis: Redis) -> None:
+    group = group_of(redis, count=2)
+    assert await group.backlog() == 0  # no stream yet
+    await group.ensure()
+    ids = await add(redis, 5)
+    assert await group.backlog() == 5
+    await group.read()  # two delivered, still pending
+    assert await group.backlog() == 5
+    await group.ack(ids[:2])
+    assert await group.backlog() == 3
