@@ -1,15 +1,18 @@
-"""Fixtures of the shared tests: a client of the private Redis, and for action tests a
-recording HTTP server, an SMTP server, a checkpoint result."""
+"""Fixtures for shared tests: a client of and an arq pool on the private Redis, a recording
+HTTP server, an SMTP server, a checkpoint result."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from shared.actions.http import close_http_session
 from shared.models import CheckpointResult, CheckpointStatus
+from shared.redis_connection import connect_arq
+from shared.settings import Settings
 from tests.support.http_server import RecordingHTTPServer
 from tests.support.results import make_result
 from tests.support.smtp_server import LocalSMTPServer
@@ -52,3 +55,11 @@ def failed_result() -> CheckpointResult:
 @pytest.fixture
 def passed_result() -> CheckpointResult:
     return make_result(CheckpointStatus.SUCCESS)
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[ArqRedis]:
+    """An arq pool of the fleet (msgpack jobs) on the private Redis."""
+    client = await connect_arq(settings)
+    yield client
+    await client.aclose()
