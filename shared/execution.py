@@ -27,8 +27,8 @@ from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
-from shared.specs import STRATEGIES, build_component
 from shared.validation import error_result, validate_checkpoint
+from shared.validators.history import DistributionHistory
 
 if TYPE_CHECKING:  # only for types: `Checkpoint.run` imports this module, not the reverse
     from shared.catalog import CheckpointCatalog
@@ -54,7 +54,8 @@ class CheckpointExecutor:
 
     `concurrency` is how many runs the caller executes at once (a worker's job slots): actions
     are then bounded to `ACTIONS_PER_RUN` per run; None (one-off runs) leaves them unbounded.
-    `action_type_limits` bound actions per type (``{"webhook": 4}``). The worker, the client's
+    `action_type_limits` bound actions per type (``{"webhook": 4}``); `history` (earlier runs)
+    is for validators comparing with them, None until history is kept. The worker, the client's
     local backend, `Checkpoint.run` / `run_async` and ``checkfleet run`` all use it::
 
         async with CheckpointExecutor(concurrency=10) as executor:
@@ -66,6 +67,7 @@ class CheckpointExecutor:
         *,
         concurrency: int | None = None,
         action_type_limits: Mapping[str, int] | None = None,
+        history: DistributionHistory | None = None,
     ) -> None:
         self._thread_pool = ThreadPoolExecutor(
             validation_threads(), thread_name_prefix="checkfleet-validate"
@@ -74,6 +76,7 @@ class CheckpointExecutor:
             max_concurrency=None if concurrency is None else concurrency * ACTIONS_PER_RUN,
             type_limits=action_type_limits,
         )
+        self._history = history
         self._owns_http_session = False
 
     async def open(self) -> Self:
@@ -155,15 +158,19 @@ class CheckpointExecutor:
         return await loop.run_in_executor(
             self._thread_pool,
             lambda: run_context.run(
-                validate_checkpoint, checkpoint, run_id=run_id, context=context, cancel=cancel
+                validate_checkpoint,
+                checkpoint,
+                run_id=run_id,
+                context=context,
+                cancel=cancel,
+                history=self._history,
             ),
         )
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
-        strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
-        outcomes = await strategy.execute(
+        outcomes = await checkpoint.strategy.execute(
             list(checkpoint.actions), result, context=self._action_context
         )
         result.action_results = list(outcomes)
