@@ -26,10 +26,10 @@ from typing import Any
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
-from producer.scheduler.firings import request_run_id
 from shared.checkpoint import OverlapPolicy
 from shared.errors import MalformedRequestError
+from shared.firing.base import Firing, FiringDecider, Outcome
+from shared.firing.run_request import request_run_id
 from shared.job import RunRequest
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
@@ -94,7 +94,7 @@ class RequestConsumer:
         self,
         redis: Redis,
         keys: Keys,
-        enqueuer: RunEnqueuer,
+        decider: FiringDecider,
         publisher: ResultPublisher,
         *,
         consumer: str,
@@ -114,7 +114,7 @@ class RequestConsumer:
             dead_letters=publisher,
             dead_letter_source=DEAD_LETTER_SOURCE,
         )
-        self._enqueuer = enqueuer
+        self._decider = decider
         self.consumer = consumer
         self._block_ms = block_ms
         self._on_read = on_read
@@ -145,8 +145,8 @@ class RequestConsumer:
         if self._on_read is not None:
             self._on_read(entry.entry_id)
         assert request.run_id is not None  # parse_request always sets it
-        outcome = await self._enqueuer.submit(
-            Submission(
+        outcome = await self._decider.decide(
+            Firing(
                 job_id=request.run_id,
                 request=request,
                 checkpoint=request.checkpoint_label,

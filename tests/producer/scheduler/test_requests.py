@@ -7,13 +7,13 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from producer.scheduler.enqueue import RunEnqueuer
 from producer.scheduler.requests import RequestConsumer, parse_request
 from shared.errors import MalformedRequestError
+from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
-from tests.producer.conftest import queued_job_ids, queued_requests
+from tests.support.queue import queued_job_ids, queued_requests
 
 KEYS = Keys()
 
@@ -24,7 +24,7 @@ def consumer_for(
     return RequestConsumer(
         redis,
         KEYS,
-        RunEnqueuer(redis, KEYS),
+        RedisFiringDecider(redis, KEYS),
         ResultPublisher(redis, settings),
         consumer=name,
         block_ms=10,
