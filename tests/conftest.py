@@ -1,6 +1,6 @@
-"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
-a headless browser page (``browser_page``, from `tests.support.browser`); and every test leaves
-the type registries as it found them."""
+"""Fixtures every test may use: the private Redis, PostgreSQL and S3 servers and their URLs,
+and a headless browser page (``browser_page``, from `tests.support.browser`); and every test
+leaves the type registries as it found them."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
+# Registers every built-in action, trigger, strategy and validator before the first snapshot
+# of `_restore_registries`: a family first imported inside a test would be forgotten after it
+# (`import worker` no longer loads them).
+import shared.checkpoint  # noqa: F401
 from shared.registry import Registry
 from shared.settings import Settings
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
 from shared.validators import VALIDATORS
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.s3_server import S3Server
 
 pytest_plugins = ["tests.support.browser"]
 
@@ -78,6 +83,17 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     name = postgres_server.create_database()
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API (moto in server mode) on a free loopback port, for the session."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 _REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)

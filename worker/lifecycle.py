@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from shared.catalog import CheckpointCatalog
-from shared.errors import ConfigError
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
 from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
 from worker.monitor import WorkerMonitor
@@ -21,15 +20,6 @@ from worker.state import STATE_KEY, WorkerState
 logger = logging.getLogger(__name__)
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def import_plugins(modules: tuple[str, ...]) -> None:
-    """Import the modules that register custom validators, readers and actions."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from exc
 
 
 def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
