@@ -13,13 +13,16 @@
     │   └── MalformedRequestError    an entry of the request stream that cannot become a run
     ├── TransientError               the operation may succeed if retried later
     │   ├── BackendUnavailableError  Redis (or another backend) cannot be reached
-    │   └── StoreError               the results store could not be read or written
+    │   ├── StoreError               the results store could not be read or written
+    │   └── FleetUnavailable         the dashboard's Redis did not answer (shown on the page)
     ├── ExecutionError               a run could not complete: report it as an `error` result
     │   ├── CheckpointTimeoutError   a run exceeded its timeout
     │   ├── SourceError              the data source is missing, unreadable or corrupt
     │   └── UndeliveredRunError      the client runner could not deliver a run's result
     ├── RunCancelledError            a validation was told to stop (its run timed out or ended)
-    └── PoolClosedError              a `CheckpointPool` that is not running was given work
+    ├── PoolClosedError              a `CheckpointPool` that is not running was given work
+    ├── RunControlError              a run id that cannot be cancelled or rerun (malformed, unknown)
+    └── DeadLetterError              a dead letter that does not exist or cannot be requeued
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
 An exception means the check could not run at all.
@@ -125,6 +128,10 @@ class StoreError(TransientError):
     message names the store (without its password) and the cause."""
 
 
+class FleetUnavailable(TransientError):
+    """Redis did not answer the dashboard; the message is shown on the page."""
+
+
 class ExecutionError(CheckfleetError):
     """A run could not complete; it is reported as a result with status `error`."""
 
@@ -163,3 +170,11 @@ class RunCancelledError(CheckfleetError):
 
 class PoolClosedError(CheckfleetError):
     """The pool is not running: not started yet, or stopped before the run was done."""
+
+
+class RunControlError(CheckfleetError):
+    """A run id that cannot be acted on (malformed, unknown); the message says why."""
+
+
+class DeadLetterError(CheckfleetError):
+    """A dead letter that does not exist, or cannot be requeued (the reason says why)."""
