@@ -22,6 +22,7 @@
     ├── RunCancelledError            a validation was told to stop (its run timed out or ended)
     ├── PoolClosedError              a `CheckpointPool` that is not running was given work
     ├── RunControlError              a run id that cannot be cancelled or rerun (malformed, unknown)
+    ├── NotPushableError             internal: a SQL source's check is fetched, not pushed down
     └── DeadLetterError              a dead letter that does not exist or cannot be requeued
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
@@ -178,3 +179,8 @@ class RunControlError(CheckfleetError):
 
 class DeadLetterError(CheckfleetError):
     """A dead letter that does not exist, or cannot be requeued (the reason says why)."""
+
+
+class NotPushableError(CheckfleetError):
+    """The expression uses something the push-down compiler does not translate exactly (caught
+    inside `shared.pushdown`, which then fetches the rows instead)."""
