@@ -1,6 +1,8 @@
-"""The code that executes one checkpoint, shared by the arq worker and the in-process backend
-so both behave identically: validation in a thread pool (the event loop never blocks), then the
-actions through the checkpoint's strategy, all within the checkpoint's `timeout_s`.
+"""The code that executes one checkpoint, shared by the arq worker, the client's in-process
+backend, `Checkpoint.run` / `run_async` and ``checkfleet run`` so all behave identically:
+validation in a thread pool (the event loop never blocks), then the actions through the
+checkpoint's strategy, all within the checkpoint's `timeout_s`. `CheckpointExecutor` also owns
+the resources this needs, sized by one rule, and closes them.
 
 Nothing raises out of `CheckpointExecutor.execute_request` but cancellation: a bad request, an
 unknown checkpoint, a broken spec or an unexpected exception each become a result with status
@@ -12,47 +14,116 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Self
 
-from shared.actions.http import close_http_session
+from shared.actions.http import close_http_session, has_http_session, open_http_session
+from shared.alerts.memory import alerts_from_history
 from shared.async_base import AsyncExecutionContext
-from shared.catalog import CheckpointCatalog
-from shared.checkpoint import Checkpoint
-from shared.errors import CheckpointTimeoutError, ConfigError, StoreError
+from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
-from shared.sources.resolved import source_label
-from shared.store.base import RunQuery
+from shared.run_memory import load_past_runs, note_transition, record_run
+from shared.store import open_history
 from shared.validation import error_result, validate_checkpoint
 from shared.validators.history import PastRuns
+
+if TYPE_CHECKING:  # only for types: `Checkpoint.run` imports this module, not the reverse
+    from shared.alerts.base import Alerts
+    from shared.catalog import CheckpointCatalog
+    from shared.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 
 
+#: Actions in flight per concurrent run: actions are mostly I/O, so several share one run slot.
+ACTIONS_PER_RUN = 4
+
+
+def validation_threads() -> int:
+    """Size of every validation thread pool: polars parallelises inside one query, so a few
+    threads suffice to let several runs overlap their I/O (threads start only when needed)."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
 class CheckpointExecutor:
-    """Runs checkpoints with long-lived resources: a thread pool for polars and the action
-    context whose semaphores bound actions across every checkpoint of the process."""
+    """Runs checkpoints with the long-lived resources it owns and closes: a thread pool for
+    polars, the action context whose semaphores bound actions across every checkpoint it runs,
+    and the event loop's HTTP session (opened by `open` unless the loop has one already).
+
+    `concurrency` is how many runs the caller executes at once (a worker's job slots): actions
+    are then bounded to `ACTIONS_PER_RUN` per run; None (one-off runs) leaves them unbounded.
+    `action_type_limits` bound actions per type (``{"webhook": 4}``). `store_url` names the
+    results store (opened by `open`): earlier runs for learned baselines are loaded from it,
+    actions read it (report trends) and, with `record_runs` (in-process runs; a fleet's workers
+    leave that to `checkfleet archive`), every run is recorded in it. `alerts` is the alert
+    state actions consult (transitions, rate limits; workers pass `RedisAlerts`); None keeps it
+    in memory, starting from the store's latest runs. `history` injects earlier runs directly
+    (tests). The worker, the client's local backend, `Checkpoint.run` / `run_async` and
+    ``checkfleet run`` all use it::
+
+        async with CheckpointExecutor(concurrency=10) as executor:
+            result = await executor.execute(checkpoint, run_id=run_id)
+    """
 
     def __init__(
         self,
         *,
-        thread_pool: Executor,
-        action_context: AsyncExecutionContext,
+        concurrency: int | None = None,
+        action_type_limits: Mapping[str, int] | None = None,
         history: PastRuns | None = None,
+        store_url: str | None = None,
+        alerts: Alerts | None = None,
         record_runs: bool = False,
     ) -> None:
-        self._thread_pool = thread_pool
-        self._action_context = action_context
-        #: Earlier runs, for validators comparing with them; None until history is kept.
+        self._thread_pool = ThreadPoolExecutor(
+            validation_threads(), thread_name_prefix="checkfleet-validate"
+        )
+        self._action_context = AsyncExecutionContext(
+            max_concurrency=None if concurrency is None else concurrency * ACTIONS_PER_RUN,
+            type_limits=action_type_limits,
+        )
         self._history = history
-        # In-process runs record to the context's results store themselves; a fleet's workers
-        # leave that to `checkfleet archive`, which reads the results stream.
+        self._owns_http_session = False
+        self._store_url = store_url
+        self._alerts = alerts
         self._record_runs = record_runs
+
+    async def open(self) -> Self:
+        """Open the running loop's HTTP session unless it has one (then `aclose` leaves it),
+        and the results store when one is named."""
+        if not has_http_session():
+            await open_http_session()
+            self._owns_http_session = True
+        context = self._action_context
+        if self._store_url is not None and context.history is None:
+            context.history = await open_history(self._store_url)
+        if context.alerts is None:
+            context.alerts = self._alerts or await alerts_from_history(context.history)
+        return self
+
+    async def aclose(self) -> None:
+        """Close what this executor opened; never blocks the loop (a validation thread that
+        timed out was told to stop, and waiting for it would make the timeout meaningless)."""
+        await self._action_context.aclose()
+        self._thread_pool.shutdown(wait=False, cancel_futures=True)
+        store, self._action_context.history = self._action_context.history, None
+        if store is not None:
+            await store.close()
+        if self._owns_http_session:
+            self._owns_http_session = False
+            await close_http_session()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def execute_request(
         self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
@@ -96,17 +167,8 @@ class CheckpointExecutor:
             result = error_result(checkpoint, run_id=run_id, message=message, context=context)
         result.duration_ms = (time.perf_counter() - started) * 1000
         if self._record_runs:
-            await self._record(result)
+            await record_run(self._action_context.history, result)
         return result
-
-    async def _record(self, result: CheckpointResult) -> None:
-        history = self._action_context.history
-        if history is None:
-            return
-        try:
-            await history.record([result])
-        except StoreError as exc:  # the run happened: losing its history must not fail it
-            logger.warning("run %s not recorded in the results store: %s", result.run_id, exc)
 
     async def _validate(
         self,
@@ -115,7 +177,7 @@ class CheckpointExecutor:
         context: Mapping[str, Any] | None,
         cancel: threading.Event,
     ) -> CheckpointResult:
-        history = self._history or await self._load_past_runs(checkpoint)
+        history = self._history or await load_past_runs(self._action_context.history, checkpoint)
         loop = asyncio.get_running_loop()
         # run_in_executor does not carry context variables: copy them, so the validation
         # thread's log lines name the run too.
@@ -132,48 +194,15 @@ class CheckpointExecutor:
             ),
         )
 
-    async def _load_past_runs(self, checkpoint: Checkpoint) -> PastRuns | None:
-        """The checkpoint's earlier runs over its data source, as many as its validators
-        compare with; None when none asks or no store is at hand."""
-        store = self._action_context.history
-        wanted = max((validator.history_runs() for validator in checkpoint.validators), default=0)
-        if store is None or wanted == 0:
-            return None
-        try:
-            runs = await store.runs(
-                RunQuery(
-                    checkpoint=checkpoint.name,
-                    data_asset=source_label(checkpoint.data_source),
-                    limit=wanted,
-                )
-            )
-        except StoreError as exc:  # baselines then start over, the run itself goes on
-            logger.warning("no run history for %s: %s", checkpoint.name, exc)
-            return None
-        return PastRuns(runs)
-
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
-        await self._note_transition(result)
+        await note_transition(self._action_context.alerts, result)
         outcomes = await checkpoint.strategy.execute(
             list(checkpoint.actions), result, context=self._action_context
         )
         result.action_results = list(outcomes)
         _apply_action_failures(checkpoint.actions, result)
-
-    async def _note_transition(self, result: CheckpointResult) -> None:
-        """Record the run's status in the alert state and keep the status before it on the
-        result, for ``notify_on: new_failure / recovered / changed`` and incident actions."""
-        alerts = self._action_context.alerts
-        if alerts is None:
-            return
-        try:
-            result.previous_status = await alerts.transition(
-                result.checkpoint_name, result.run_id, result.status
-            )
-        except Exception as exc:  # fail open: the actions run as if nothing were known
-            logger.warning("alert state unavailable for run %s: %s", result.run_id, exc)
 
 
 def _usable_timeout(timeout_s: object) -> float | None:
@@ -204,34 +233,22 @@ def _cause(outcome: ActionResult) -> str:
 async def execute_in_process(
     checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
 ) -> CheckpointResult:
-    """One run with resources created for it: for `Checkpoint.run` and scripts. Long-lived
-    processes keep one `CheckpointExecutor` instead."""
-    thread_pool = ThreadPoolExecutor(1, thread_name_prefix="checkfleet-validate")
-    try:
-        async with AsyncExecutionContext() as action_context:
-            executor = CheckpointExecutor(thread_pool=thread_pool, action_context=action_context)
-            return await executor.execute(checkpoint, run_id=run_id, context=context)
-    finally:
-        # After a timeout the validation thread may still be scanning; it was told to stop,
-        # and waiting for it here would make the timeout meaningless.
-        thread_pool.shutdown(wait=False, cancel_futures=True)
+    """One run with an executor made for it: for `Checkpoint.run_async` and scripts.
+    Long-lived processes keep one `CheckpointExecutor` instead."""
+    async with CheckpointExecutor() as executor:
+        return await executor.execute(checkpoint, run_id=run_id, context=context)
 
 
 def execute_blocking(
     checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
 ) -> CheckpointResult:
-    """`execute_in_process` from synchronous code, even when the caller's thread already runs
-    an event loop (then the run gets a loop of its own in a helper thread)."""
-
-    async def run() -> CheckpointResult:
-        try:
-            return await execute_in_process(checkpoint, run_id=run_id, context=context)
-        finally:
-            await close_http_session()  # the private loop ends here, and its session with it
-
+    """`execute_in_process` from synchronous code (`Checkpoint.run`), even when the caller's
+    thread already runs an event loop (then the run gets a loop of its own in a helper thread;
+    its executor closes the HTTP session it opened there)."""
+    coroutine = execute_in_process(checkpoint, run_id=run_id, context=context)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run())
+        return asyncio.run(coroutine)
     with ThreadPoolExecutor(1, thread_name_prefix="checkfleet-run") as helper:
-        return helper.submit(asyncio.run, run()).result()
+        return helper.submit(asyncio.run, coroutine).result()

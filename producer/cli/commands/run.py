@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -14,19 +13,15 @@ from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
-from shared.actions import close_http_session
-from shared.alerts.memory import alerts_from_history
-from shared.async_base import AsyncExecutionContext
-from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
 from shared.definitions import load_checkpoints
-from shared.errors import SpecError
+from shared.errors import SpecError, UnknownCheckpointError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
 from shared.plugins import import_plugins
 from shared.problems import problems_of
 from shared.settings import Settings
-from shared.store import ResultStore, open_history, store_url_of
+from shared.store import store_url_of
 
 #: Seconds between updates of the live progress line of a long run.
 PROGRESS_INTERVAL_S = 0.5
@@ -83,39 +78,18 @@ async def run_all(
     *,
     store_url: str | None = None,
 ) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context;
-    `on_done` hears of each result as it comes. Each run is recorded in the results store at
-    `store_url` (None: no history), which also gives baselines and the alert state's start."""
-    history = None if store_url is None else await open_history(store_url)
-    try:
-        return await _run_all(checkpoints, on_done, history)
-    finally:
-        if history is not None:
-            await history.close()
+    """Every checkpoint run concurrently, through one executor (which closes the HTTP session
+    its actions opened on this loop); `on_done` hears of each result as it comes. Each run is
+    recorded in the results store at `store_url` (None: no history)."""
+    async with CheckpointExecutor(store_url=store_url, record_runs=True) as executor:
 
+        async def one(checkpoint: Checkpoint) -> CheckpointResult:
+            result = await executor.execute(checkpoint, run_id=new_run_id())
+            if on_done is not None:
+                on_done(result)
+            return result
 
-async def _run_all(
-    checkpoints: Sequence[Checkpoint],
-    on_done: Callable[[CheckpointResult], None] | None,
-    history: ResultStore | None,
-) -> list[CheckpointResult]:
-    alerts = await alerts_from_history(history)
-    with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
-        async with AsyncExecutionContext(alerts=alerts, history=history) as context:
-            executor = CheckpointExecutor(
-                thread_pool=pool, action_context=context, record_runs=True
-            )
-
-            async def one(checkpoint: Checkpoint) -> CheckpointResult:
-                result = await executor.execute(checkpoint, run_id=new_run_id())
-                if on_done is not None:
-                    on_done(result)
-                return result
-
-            try:
-                return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
-            finally:
-                await close_http_session()  # webhook and Slack actions opened it on this loop
+        return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
 
 
 async def run_with_progress(

@@ -1,37 +1,27 @@
 """`LocalBackend`: runs in this process, through the executor the workers use, so a local
-run behaves exactly like a run on the fleet (timeouts, error results, actions). With a
-`store_url` each run is recorded in that results store, which also gives baselines, the
-alert state's starting point and report trends."""
+run behaves exactly like a run on the fleet (timeouts, error results, actions)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from redis.asyncio import Redis
 
 from producer.client.backends.base import Ticket, build_request, target_name
-from shared.actions import close_http_session, open_http_session
-from shared.actions.http import has_http_session
-from shared.alerts.memory import alerts_from_history
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.execution import CheckpointExecutor
 from shared.firing.memory import MemoryFiringDecider
 from shared.job import RunRequest
 from shared.models import CheckpointResult
-from shared.store import ResultStore, open_history
 from shared.triggers.event import default_consumer
 from shared.validation import error_result
 
 #: Run ids remembered to recognise a firing submitted twice.
 REMEMBERED_RUN_IDS = 10_000
-#: Actions in flight per run slot, as on a worker.
-ACTIONS_PER_RUN = 4
 
 
 class LocalBackend:
@@ -50,11 +40,7 @@ class LocalBackend:
         self._concurrency = concurrency
         #: Where runs are recorded (and baselines and alert state read from); None: nowhere.
         self._store_url = store_url
-        self._history: ResultStore | None = None
-        self._thread_pool: ThreadPoolExecutor | None = None
-        self._action_context: AsyncExecutionContext | None = None
         self._executor: CheckpointExecutor | None = None
-        self._owns_http_session = False
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._decider = MemoryFiringDecider()
         self._lock = asyncio.Lock()
@@ -71,39 +57,16 @@ class LocalBackend:
         async with self._lock:
             if self._executor is not None:
                 return
-            self._thread_pool = ThreadPoolExecutor(
-                max(2, min(8, self._concurrency)), thread_name_prefix="checkfleet-local"
-            )
-            if self._store_url is not None:
-                self._history = await open_history(self._store_url)
-            self._action_context = AsyncExecutionContext(
-                max_concurrency=self._concurrency * ACTIONS_PER_RUN,
-                alerts=await alerts_from_history(self._history),
-                history=self._history,
-            )
-            self._owns_http_session = not has_http_session()
-            await open_http_session()
-            self._executor = CheckpointExecutor(
-                thread_pool=self._thread_pool,
-                action_context=self._action_context,
-                record_runs=True,
-            )
+            self._executor = await CheckpointExecutor(
+                concurrency=self._concurrency, store_url=self._store_url, record_runs=True
+            ).open()
 
     async def aclose(self) -> None:
         async with self._lock:
             if self._executor is None:
                 return
-            self._executor = None
-            if self._action_context is not None:
-                await self._action_context.aclose()
-            if self._thread_pool is not None:
-                # a timed-out validation thread was told to stop; do not wait for it
-                self._thread_pool.shutdown(wait=False, cancel_futures=True)
-            if self._owns_http_session:
-                await close_http_session()
-            if self._history is not None:
-                await self._history.close()
-                self._history = None
+            executor, self._executor = self._executor, None
+            await executor.aclose()
 
     async def submit(
         self, target: Checkpoint | str, *, run_id: str, context: Mapping[str, Any] | None = None
