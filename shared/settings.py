@@ -48,7 +48,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
-from shared.store import check_store_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -157,8 +156,28 @@ def _limits(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(limits.items())
 
 
+#: The URL forms of a results store (`shared.store` opens them).
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def check_store_url(url: str) -> str:
+    """`url` when it names a store this package can open; ValueError saying why not."""
+    if url.startswith(SQLITE_PREFIX):
+        if not url[len(SQLITE_PREFIX) :].strip():
+            raise ValueError(f"no file path in {url!r} (sqlite:///relative.db, sqlite:////abs.db)")
+        return url
+    scheme = url.partition("://")[0]
+    if scheme in POSTGRES_SCHEMES and "://" in url:
+        return url
+    raise ValueError(
+        "expected sqlite:///path/to/file.db or postgresql://user:password@host:port/database,"
+        f" got a URL with scheme {scheme!r}"
+    )
+
+
 def _store_url(raw: str) -> str:
-    return check_store_url(raw.strip())  # the store package owns its URL forms
+    return check_store_url(raw.strip())
 
 
 def _non_empty(raw: str) -> str:

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from shared.errors import StoreError
+from shared.settings import SQLITE_PREFIX, Settings, check_store_url
 from shared.store.base import DEFAULT_LIMIT, FigurePoint, FigureQuery, ResultStore, RunQuery
-
-if TYPE_CHECKING:
-    from shared.settings import Settings  # settings import this package: no cycle at run time
 
 logger = logging.getLogger(__name__)
 
 #: Where in-process runs record their history when no store is configured.
 DEFAULT_STORE_PATH = Path(".checkfleet") / "history.db"
-SQLITE_PREFIX = "sqlite:///"
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -38,21 +33,6 @@ __all__ = [
     "open_store",
     "store_url_of",
 ]
-
-
-def check_store_url(url: str) -> str:
-    """`url` when it names a store this package can open; ValueError saying why not."""
-    if url.startswith(SQLITE_PREFIX):
-        if not url[len(SQLITE_PREFIX) :].strip():
-            raise ValueError(f"no file path in {url!r} (sqlite:///relative.db, sqlite:////abs.db)")
-        return url
-    scheme = url.partition("://")[0]
-    if scheme in POSTGRES_SCHEMES and "://" in url:
-        return url
-    raise ValueError(
-        "expected sqlite:///path/to/file.db or postgresql://user:password@host:port/database,"
-        f" got a URL with scheme {scheme!r}"
-    )
 
 
 def default_store_url(working_dir: Path | None = None) -> str:
