@@ -4,6 +4,7 @@ in the results store. Each step fails open: losing history must never fail a run
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from shared.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
+
+#: Longest wait for the alert state (Redis) before a run goes on without it.
+ALERT_STATE_TIMEOUT_S = 1.0
 
 
 async def load_past_runs(store: ResultStore | None, checkpoint: Checkpoint) -> PastRuns | None:
@@ -42,9 +46,12 @@ async def note_transition(alerts: Alerts | None, result: CheckpointResult) -> No
     if alerts is None:
         return
     try:
-        result.previous_status = await alerts.transition(
-            result.checkpoint_name, result.run_id, result.status
-        )
+        # Bounded: during a Redis outage the run goes on (and publishes once Redis is back)
+        # rather than waiting out the client's reconnect policy here.
+        async with asyncio.timeout(ALERT_STATE_TIMEOUT_S):
+            result.previous_status = await alerts.transition(
+                result.checkpoint_name, result.run_id, result.status
+            )
     except Exception as exc:  # fail open: the actions run as if nothing were known
         logger.warning("alert state unavailable for run %s: %s", result.run_id, exc)
 

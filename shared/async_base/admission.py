@@ -11,12 +11,18 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from shared.async_base.action_config import ActionConfig
 from shared.async_base.context import AsyncExecutionContext
 from shared.models import CheckpointResult
 
+if TYPE_CHECKING:
+    from shared.alerts.base import Alerts
 logger = logging.getLogger(__name__)
+
+#: Longest wait for the alert state (Redis) before a notification goes out without it.
+ALERT_STATE_TIMEOUT_S = 1.0
 
 
 def channel_of(config: ActionConfig, action_type: str, targets: Iterable[str]) -> str:
@@ -49,29 +55,40 @@ async def admission_refusal(
     if alerts is None or (config.dedup_window_s is None and config.rate_limit_per_s is None):
         return None
     try:
-        if config.dedup_window_s is not None and not await alerts.first_in_window(
-            channel, fingerprint(result), config.dedup_window_s
-        ):
-            return (
-                f"deduplicated: the same notification went to {channel} less than"
-                f" {config.dedup_window_s:g} s ago"
-            )
-        if config.rate_limit_per_s is None:
-            return None
-        wait_s = await alerts.reserve(
-            channel,
-            rate_per_s=config.rate_limit_per_s,
-            burst=config.rate_limit_burst,
-            max_wait_s=config.rate_limit_max_wait_s,
-        )
+        async with asyncio.timeout(ALERT_STATE_TIMEOUT_S):
+            reason, wait_s = await _decide(config, channel, result, alerts)
     except Exception as exc:  # fail open: see the module docstring
         logger.warning("alert state unavailable (%s); notifying without limits", exc)
         return None
+    if reason is None and wait_s > 0:
+        await asyncio.sleep(wait_s)
+    return reason
+
+
+async def _decide(
+    config: ActionConfig, channel: str, result: CheckpointResult, alerts: Alerts
+) -> tuple[str | None, float]:
+    """(skip reason, or None and the wait before sending)."""
+    if config.dedup_window_s is not None and not await alerts.first_in_window(
+        channel, fingerprint(result), config.dedup_window_s
+    ):
+        reason = (
+            f"deduplicated: the same notification went to {channel} less than"
+            f" {config.dedup_window_s:g} s ago"
+        )
+        return reason, 0.0
+    if config.rate_limit_per_s is None:
+        return None, 0.0
+    wait_s = await alerts.reserve(
+        channel,
+        rate_per_s=config.rate_limit_per_s,
+        burst=config.rate_limit_burst,
+        max_wait_s=config.rate_limit_max_wait_s,
+    )
     if wait_s is None:
-        return (
+        reason = (
             f"rate limited: {channel} allows {config.rate_limit_per_s:g} per second and the"
             f" wait would exceed {config.rate_limit_max_wait_s:g} s"
         )
-    if wait_s > 0:
-        await asyncio.sleep(wait_s)
-    return None
+        return reason, 0.0
+    return None, wait_s
