@@ -18,6 +18,9 @@ CHECKFLEET_WORKER_CONCURRENCY   10                           jobs one worker run
 CHECKFLEET_JOB_TIMEOUT_S        300                          arq's hard limit on one job
 CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how long in-flight runs
                                                              may finish before they are re-queued
+CHECKFLEET_HEARTBEAT_S          5                            seconds between worker heartbeats; a
+                                                             worker silent for 3 of them is dead
+                                                             and its runs are re-queued
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
 CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or ``json`` (one
@@ -160,6 +163,8 @@ class Settings:
     worker_concurrency: int = 10
     job_timeout_s: float = 300.0
     graceful_shutdown_s: int = 30
+    #: Seconds between worker heartbeats; see `heartbeat_ttl_s`.
+    heartbeat_s: float = 5.0
     plugins: tuple[str, ...] = field(default=())
     log_format: str = "text"
     log_level: str = "INFO"
@@ -171,6 +176,12 @@ class Settings:
     @property
     def keys(self) -> Keys:
         return Keys(self.prefix)
+
+    @property
+    def heartbeat_ttl_s(self) -> float:
+        """A heartbeat not renewed for this long means its worker is gone: three missed beats,
+        so one slow renewal does not get a live worker's runs re-queued."""
+        return self.heartbeat_s * 3
 
     @property
     def action_type_limits(self) -> dict[str, int]:
@@ -207,6 +218,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
     "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
+    "CHECKFLEET_HEARTBEAT_S": ("heartbeat_s", _positive_float),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
     "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),

@@ -48,6 +48,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             logger.warning("rejected: %s", reason)
             return result.to_dict()
         heartbeat.jobs_in_progress += 1
+        await state.monitor.run_started(job_id)
         try:
             result = await state.executor.execute_request(
                 request, run_id=run_id, catalog=state.catalog
@@ -65,6 +66,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             await state.publisher.publish(result, reply_to=reply_to)
         finally:
             heartbeat.jobs_in_progress -= 1
+            await state.monitor.run_ended(job_id)
         heartbeat.jobs_done += 1
     return result.to_dict()
 

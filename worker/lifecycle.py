@@ -64,7 +64,14 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
         )
-        monitor = WorkerMonitor(ctx["redis"], settings.keys, heartbeat, metrics)
+        monitor = WorkerMonitor(
+            ctx["redis"],
+            settings.keys,
+            heartbeat,
+            metrics,
+            interval_s=settings.heartbeat_s,
+            ttl_s=settings.heartbeat_ttl_s,
+        )
         ctx[STATE_KEY] = WorkerState(
             settings=settings,
             catalog=catalog,
