@@ -5,8 +5,9 @@
     CheckfleetError                  root: catch this to catch everything of ours
     ├── ConfigError                  fix the configuration, retrying will not help
     │   ├── SettingsError            a CHECKFLEET_* environment variable is invalid
-    │   └── SpecError                a checkpoint, validator, action or trigger spec is invalid
-    │       └── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   ├── SpecError                a checkpoint, validator, action or trigger spec is invalid
+    │   │   └── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   └── RedisAccessError         Redis refuses this client: password, permission, certificate
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
     ├── TransientError               the operation may succeed if retried later
     │   └── BackendUnavailableError  Redis (or another backend) cannot be reached
@@ -62,6 +63,12 @@ class UnknownTypeError(SpecError):
         self.known = sorted(known)
         listing = ", ".join(self.known) or "none registered"
         super().__init__(f"unknown {kind} {name!r}; known: {listing}", path=path)
+
+
+class RedisAccessError(ConfigError):
+    """Redis answers but will never accept this client: a wrong or missing password, a user
+    without a permission, an untrusted or mismatched TLS certificate. Not an outage: retrying
+    does not help, so it is raised at once (processes exit with a message)."""
 
 
 class DecodeError(CheckfleetError):

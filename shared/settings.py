@@ -7,8 +7,10 @@ fails at start-up with a `SettingsError` that names the variable.
 variable                        default                      meaning
 =============================== ============================ =====================================
 CHECKFLEET_REDIS_URL            redis://localhost:6379/0     Redis of the fleet (``redis://``,
-                                                             ``rediss://``, ``unix://``); when
-                                                             unset, clients default to in-process
+                                                             ``rediss://``, ``unix://``,
+                                                             ``redis+sentinel://``; TLS options:
+                                                             `shared.redis_url`); when unset,
+                                                             clients default to in-process
 CHECKFLEET_PREFIX               checkfleet                   prefix of every Redis key
 CHECKFLEET_CHECKPOINTS          (none)                       checkpoint definitions: a YAML/JSON
                                                              file or a Python module path
@@ -41,13 +43,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
+from shared.redis_url import parse_redis_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-_REDIS_SCHEMES = ("redis", "rediss", "unix")
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
 _MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -60,15 +61,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _parse_redis_url(raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in _REDIS_SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(_REDIS_SCHEMES)}, got {raw!r}")
-    if parts.scheme != "unix" and not parts.hostname:
-        raise ValueError(f"no host in {raw!r}")
-    try:
-        parts.port  # noqa: B018 - urlsplit validates the port lazily
-    except ValueError as exc:
-        raise ValueError(f"bad port in {raw!r}") from exc
+    parse_redis_url(raw)  # every form and option checked here, at start-up
     return raw
 
 

@@ -7,7 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from shared.settings import Settings
+from tests.support.access import (
+    other_host_tls_server,
+    password_server,
+    tls_files,
+    tls_server,
+)
 from tests.support.redis_server import RedisServer
+
+#: Servers that refuse clients (password, TLS), for the access tests of every package.
+__all__ = ["other_host_tls_server", "password_server", "tls_files", "tls_server"]
 
 
 @pytest.fixture(scope="session")

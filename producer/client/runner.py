@@ -28,7 +28,7 @@ from producer.client.local_enqueue import LocalEnqueuer
 from producer.client.registry import checkpoint_catalog, lookup_checkpoint
 from producer.client.runner_config import AsyncRunnerConfig
 from shared.checkpoint import Checkpoint, new_run_id
-from shared.errors import CheckfleetError, ConfigError, ExecutionError
+from shared.errors import CheckfleetError, ConfigError, ExecutionError, RedisAccessError
 from shared.job import RunRequest
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
@@ -338,8 +338,10 @@ class AsyncCheckpointRunner:
         self, checkpoint: Checkpoint | str, context: Mapping[str, Any] | None = None
     ) -> CheckpointResult:
         """Run one checkpoint (registered name, process-registered name, or object) now and
-        return its result; the result callback sees it too. Never raises but for cancellation:
-        a problem gives a result with status ``error``."""
+        return its result; the result callback sees it too. Never raises but for cancellation
+        and `RedisAccessError` (Redis refuses this client's password or certificate: no run
+        can work until the URL is fixed); any other problem gives a result with status
+        ``error``."""
         target = self._resolve(checkpoint)
         run_id = new_run_id()
         # Outside start/stop the backend is open only while on-demand runs are in flight.
@@ -361,6 +363,8 @@ class AsyncCheckpointRunner:
         try:
             await self.backend.open()
             ticket = await self.backend.submit(target, run_id=run_id, context=context)
+        except RedisAccessError:
+            raise  # a configuration problem of the client, not of this run
         except Exception as exc:  # Redis unreachable, say: report as a result
             await self._report_error(exc)
             message = f"could not submit the run: {type(exc).__name__}: {exc}"

@@ -8,42 +8,19 @@ import logging
 import os
 import signal
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from producer.scheduler.requests import ReadHook
 from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
 from shared.errors import ConfigError
 from shared.metrics import SchedulerMetrics, serve_metrics
+from shared.redis_connection import SCHEDULER, open_redis
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 #: Exit code of the test-only fault hook (see `fault_hook`).
 FAULT_EXIT_CODE = 70
-
-
-#: Attempts of one command before the error reaches the scheduler's loops. Deliberately fewer
-#: than `shared.redis_connection.RECONNECT_ATTEMPTS`: the loops log the outage and back off
-#: themselves, and a firing kept for retry loses nothing, so a long silent retry buys nothing.
-COMMAND_ATTEMPTS = 3
-
-
-def connect(settings: Settings) -> Redis:
-    """The scheduler's Redis client: rides out a blip, reports an outage quickly."""
-    client: Redis = Redis.from_url(
-        settings.redis_url,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_ATTEMPTS),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        socket_connect_timeout=2.0,
-        health_check_interval=10,
-    )
-    return client
 
 
 def import_plugins(settings: Settings) -> None:
@@ -84,7 +61,9 @@ async def serve(
 ) -> None:
     """Run a scheduler until SIGTERM or SIGINT."""
     checkpoints = load(settings)
-    redis = connect(settings)
+    # A refused password or certificate ends the process here (RedisAccessError, exit 2); an
+    # unreachable Redis is waited for.
+    redis = await open_redis(settings, SCHEDULER)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

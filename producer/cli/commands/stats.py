@@ -7,10 +7,11 @@ import asyncio
 from rich.table import Table
 
 from producer.cli.commands.common import JsonOption, reported_errors, stdout
-from producer.cli.commands.redis_access import command_redis, redacted
+from producer.cli.commands.redis_access import command_redis
 from producer.cli.render import print_json
 from shared.fleet import FleetStats, heartbeat_age_s, read_fleet_stats
 from shared.models import CheckpointStatus
+from shared.redis_url import redacted
 from shared.settings import Settings
 
 

@@ -32,6 +32,7 @@ from shared import codec
 from shared.definitions import load_checkpoints
 from shared.keys import Keys
 from shared.models import CheckpointStatus
+from shared.redis_connection import CLIENT, connect
 from shared.settings import DEFAULT_REDIS_URL, Settings
 
 #: The key prefix of the demo's fleet: it never touches another fleet's keys.
@@ -98,7 +99,7 @@ def run_demo(duration_s: float, directory: Path, console: Console, redis_url: st
 
 async def clear_fleet(url: str) -> None:
     """Remove the demo prefix's keys: each demo starts from an empty fleet."""
-    client = Redis.from_url(url)
+    client: Redis = connect(Settings(redis_url=url), CLIENT)
     try:
         names = [name async for name in client.scan_iter(match=f"{DEMO_PREFIX}:*", count=1000)]
         if names:
@@ -113,7 +114,7 @@ async def watch_results(
     """Print each result from the results stream until `duration_s` has passed."""
     stream = Keys(DEMO_PREFIX).results
     seen: Counter[str] = Counter()
-    client = Redis.from_url(url)
+    client: Redis = connect(Settings(redis_url=url), CLIENT)
     last_id = "0-0"
     reported: set[str] = set()
     deadline = time.monotonic() + duration_s
