@@ -33,6 +33,9 @@ CHECKFLEET_METRICS_PORT         (none)                       serve Prometheus me
 CHECKFLEET_ACTION_LIMITS        (none)                       per action type limits of actions in
                                                              flight in one worker: ``webhook=4,
                                                              slack=2``
+CHECKFLEET_STORE_URL            (none)                       results store: ``sqlite:///path`` or
+                                                             ``postgresql://...``; in-process runs
+                                                             default to .checkfleet/history.db
 =============================== ============================ =====================================
 """
 
@@ -47,6 +50,7 @@ from typing import Any, TypeVar
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
 from shared.redis_url import parse_redis_url
+from shared.store import check_store_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
@@ -136,6 +140,10 @@ def _limits(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(limits.items())
 
 
+def _store_url(raw: str) -> str:
+    return check_store_url(raw.strip())  # the store package owns its URL forms
+
+
 def _non_empty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -165,6 +173,8 @@ class Settings:
     metrics_port: int | None = None
     #: (action type, limit) pairs; see `action_type_limits`.
     action_limits: tuple[tuple[str, int], ...] = field(default=())
+    #: The results store's URL; None: workers record nothing, in-process runs use the default.
+    store_url: str | None = None
 
     @property
     def keys(self) -> Keys:
@@ -217,6 +227,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),
     "CHECKFLEET_METRICS_PORT": ("metrics_port", _port),
     "CHECKFLEET_ACTION_LIMITS": ("action_limits", _limits),
+    "CHECKFLEET_STORE_URL": ("store_url", _store_url),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

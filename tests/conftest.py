@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis server and its URL."""
+"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
+a headless browser page (``browser_page``, from `tests.support.browser`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from shared.settings import Settings
-from tests.support.access import (
-    other_host_tls_server,
-    password_server,
-    tls_files,
-    tls_server,
-)
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
-#: Servers that refuse clients (password, TLS), for the access tests of every package.
-__all__ = ["other_host_tls_server", "password_server", "tls_files", "tls_server"]
+#: The headless browser, and Redis servers that refuse clients (password, TLS).
+pytest_plugins = ["tests.support.browser", "tests.support.access"]
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +42,27 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster (initdb in a temp dir) on a free port, for the session."""
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the private cluster; its URL carries the test password."""
+    if not postgres_server.running:  # a fault test may have left it stopped
+        postgres_server.start()
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)

@@ -31,6 +31,7 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_LOG_FORMAT": "json",
         "CHECKFLEET_LOG_LEVEL": "warning",
         "CHECKFLEET_METRICS_PORT": "9101",
+        "CHECKFLEET_STORE_URL": "postgresql://checkfleet:pw@db.internal/history",
     }
     settings = Settings.from_env(environ)
     assert settings.redis_url == "rediss://:s3cret@cache.internal:6380/2"
@@ -50,6 +51,7 @@ def test_every_variable_is_read() -> None:
         "WARNING",
         9101,
     )
+    assert settings.store_url == "postgresql://checkfleet:pw@db.internal/history"
     assert set(environ) == set(ENVIRONMENT_VARIABLES), "this test sets every variable"
 
 
@@ -80,6 +82,7 @@ def test_settings_are_frozen() -> None:
         ("CHECKFLEET_RESULT_TTL_S", "nan", "greater than 0"),
         ("CHECKFLEET_PLUGINS", "acme checks", "not a module path"),
         ("CHECKFLEET_CHECKPOINTS", "   ", "must not be empty"),
+        ("CHECKFLEET_STORE_URL", "mysql://db/history", "expected sqlite:///"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook", "expected type=limit pairs"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook=0", "webhook: must be at least 1"),
     ],
