@@ -14,7 +14,9 @@
     │   └── StoreError               the results store could not be read or written
     └── ExecutionError               a run could not complete: report it as an `error` result
         ├── CheckpointTimeoutError   a run exceeded its timeout
-        └── SourceError              the data source is missing, unreadable or corrupt
+        ├── SourceError              the data source is missing, unreadable or corrupt
+        ├── ResultTimeoutError       a client waited for a run's result longer than allowed
+        └── RunLostError             Redis no longer knows a run and no worker runs it
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
 An exception means the check could not run at all.
@@ -109,3 +111,28 @@ class SourceError(ExecutionError):
         self.source = source
         self.problem = problem
         super().__init__(f"source {source!r}: {problem}")
+
+
+class ResultTimeoutError(ExecutionError):
+    """No result arrived for a run within the client's wait; the run may still finish."""
+
+    def __init__(self, run_id: str, timeout_s: float) -> None:
+        self.run_id = run_id
+        self.timeout_s = timeout_s
+        super().__init__(
+            f"no result for run {run_id} after {timeout_s:g} s; it may still finish and be"
+            " published under its run id"
+        )
+
+
+class RunLostError(ExecutionError):
+    """A run's job is gone from Redis, no worker runs it and it has no result: Redis lost it
+    (a restart without persistence, evicted keys) or arq dropped it."""
+
+    def __init__(self, run_id: str, gone_s: float) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"run {run_id} was lost: for {gone_s:.0f} s its job has not been in Redis, no worker"
+            " has run it and it has no result (Redis restarted without persistence or evicted"
+            " keys?); submit it again"
+        )

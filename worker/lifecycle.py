@@ -18,6 +18,7 @@ from shared.fleet import Heartbeat, new_worker_id, started_now
 from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
 from shared.publishing import ResultPublisher
+from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from worker.monitor import WorkerMonitor
 from worker.state import STATE_KEY, WorkerState
@@ -83,6 +84,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             monitor=monitor,
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
+        await monitor.epoch.adopt()
+        for problem in await check_redis_safety(ctx["redis"]):
+            logger.warning("%s", problem)
         monitor.start()
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",

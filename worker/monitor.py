@@ -1,5 +1,6 @@
 """A worker's background task: renew its heartbeat, re-queue dead workers' runs (see
-`worker.reaper`) and refresh the fleet gauges; and the record of the jobs this worker runs."""
+`worker.reaper`), notice a Redis that lost its data (`shared.epoch`) and refresh the fleet
+gauges; and the record of the jobs this worker runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.epoch import EpochWatch
 from shared.fleet import Heartbeat, clear_heartbeat, write_heartbeat
 from shared.keys import Keys
 from shared.metrics import WorkerMetrics
@@ -50,18 +52,28 @@ class WorkerMonitor:
         self._task: asyncio.Task[None] | None = None
         self._forget = redis.register_script(_FORGET)
         self.reaper = DeadWorkerReaper(redis, keys, heartbeat.worker_id, settle_s=ttl_s)
+        self.epoch = EpochWatch(
+            redis,
+            keys,
+            role="worker",
+            what_else="this worker's own runs in flight still publish their results",
+        )
+        #: The jobs this worker runs now, to record again if Redis loses the record.
+        self.running: set[str] = set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._beat_forever(), name="checkfleet-heartbeat")
 
     async def run_started(self, job_id: str) -> None:
         """Record that this worker runs `job_id`, so the fleet re-queues it if this worker dies."""
+        self.running.add(job_id)
         await self._redis.hset(self._keys.running, job_id, self.heartbeat.worker_id)  # type: ignore[misc]
 
     async def run_ended(self, job_id: str) -> None:
         """Forget `job_id` (finished, failed or cancelled: arq re-queues a cancelled one
         itself); bounded, and only this worker's own entry, in case another worker has taken
         the job over after this one was thought dead."""
+        self.running.discard(job_id)
         try:
             async with asyncio.timeout(STOP_TIMEOUT_S):
                 await self._forget(
@@ -73,8 +85,13 @@ class WorkerMonitor:
             logger.warning("cannot forget finished job %s: %s", job_id, exc or "timed out")
 
     async def beat(self) -> None:
-        """Renew the heartbeat, re-queue dead workers' runs and refresh the gauges once."""
+        """Renew the heartbeat, check the epoch, re-queue dead workers' runs and refresh the
+        gauges once."""
         await write_heartbeat(self._redis, self._keys, self.heartbeat, self._ttl_s)
+        if await self.epoch.check() and self.running:
+            # Clients tell a running run from a lost one by this record: write it again.
+            mapping = dict.fromkeys(self.running, self.heartbeat.worker_id)
+            await self._redis.hset(self._keys.running, mapping=mapping)  # type: ignore[misc]
         await self.reaper.reap()
         await self._metrics.fleet.refresh(self._redis, self._keys)
 

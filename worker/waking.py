@@ -9,6 +9,11 @@ own job slots frees up; between wakes it looks at the queue only every `idle_pol
 It also claims the jobs it reads in one round trip for all its free slots
 (`worker.claiming`) instead of arq's four per job.
 
+It outlives write refusals where arq's worker exits: when Redis refuses a write (``OOM``
+under ``noeviction``, ``READONLY`` during a failover) or stays away longer than the client's
+retries, a poll backs off and tries again, and a job whose bookkeeping failed gives back its
+claim, so it runs again (its result is still published once) instead of waiting for the lease.
+
 ``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
 which works the same with polling latency and per-job claims.
 """
@@ -22,7 +27,10 @@ from typing import Any
 
 from arq.utils import timestamp_ms
 from arq.worker import Worker
+from redis.exceptions import RedisError
 
+from shared.keys import Keys
+from shared.redis_connection import access_problem
 from worker.claiming import JobClaimer
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,8 @@ logger = logging.getLogger(__name__)
 #: Seconds an idle worker waits for a wake before it looks at the queue anyway.
 DEFAULT_IDLE_POLL_S = 1.0
 _RESUBSCRIBE_DELAY_S = 0.5
+#: Longest pause between polls while Redis refuses writes.
+REFUSAL_BACKOFF_CAP_S = 5.0
 
 
 class WakingWorker(Worker):
@@ -44,9 +54,25 @@ class WakingWorker(Worker):
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
+        self._refusals = 0
 
     async def _poll_iteration(self) -> None:
-        await super()._poll_iteration()
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise  # not an outage: python -m worker exits with the reason
+            self._refusals += 1
+            pause_s = min(REFUSAL_BACKOFF_CAP_S, 0.25 * 2 ** min(self._refusals, 5))
+            logger.warning(
+                "Redis refused the worker (%s: %s); runs in flight go on, next poll in %.1f s",
+                type(exc).__name__,
+                exc,
+                pause_s,
+            )
+            await asyncio.sleep(pause_s)
+            return
+        self._refusals = 0
         if self.burst:
             return
         wake = self._ensure_listening()
@@ -112,6 +138,18 @@ class WakingWorker(Worker):
                 task = self.loop.create_task(self.run_job(job_id, score))
                 task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
                 self.tasks[job_id] = task
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        try:
+            await super().run_job(job_id, score)
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise
+            # arq could not start or finish the job's bookkeeping: without its claim the job
+            # runs again once Redis accepts writes, rather than after the lease.
+            logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
+            with contextlib.suppress(RedisError, OSError):
+                await self.pool.delete(Keys.arq_in_progress(job_id))
 
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:

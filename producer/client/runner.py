@@ -68,6 +68,7 @@ class AsyncCheckpointRunner:
             settings=self._settings,
             catalog=checkpoint_catalog(),
             concurrency=self.config.max_concurrent_checkpoints,
+            result_timeout_s=self.config.result_timeout,
         )
         self._on_result = CallbackInvoker(result_callback, role="result")
         self._on_error = CallbackInvoker(error_callback, role="error")

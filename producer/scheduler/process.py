@@ -8,13 +8,17 @@ import logging
 import os
 import signal
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
 from producer.scheduler.requests import ReadHook
 from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
-from shared.errors import ConfigError
+from shared.epoch import EpochWatch
+from shared.errors import ConfigError, RedisAccessError
 from shared.metrics import SchedulerMetrics, serve_metrics
-from shared.redis_connection import SCHEDULER, open_redis
+from shared.redis_connection import SCHEDULER, access_problem, open_redis
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,6 +60,28 @@ def fault_hook(name: str | None) -> ReadHook | None:
     return crash
 
 
+async def watch_redis(redis: Redis, settings: Settings, stop: asyncio.Event) -> None:
+    """Every heartbeat interval: log an ERROR when Redis lost its data (`shared.epoch`); stop
+    the scheduler with `RedisAccessError` when Redis starts refusing it (a rotated password)."""
+    epoch = EpochWatch(
+        redis,
+        settings.keys,
+        role="scheduler",
+        what_else="the scheduler's markers of fired runs and last ticks: triggers fire from now",
+    )
+    while True:
+        try:
+            await epoch.check()
+        except (RedisError, OSError) as exc:
+            problem = access_problem(exc)
+            if problem is not None:
+                logger.error("scheduler stopping: %s", problem)
+                stop.set()
+                raise RedisAccessError(problem) from None
+            # an outage: the scheduler's own loops report it
+        await asyncio.sleep(settings.heartbeat_s)
+
+
 async def serve(
     settings: Settings, options: SchedulerOptions, *, on_request_read: ReadHook | None = None
 ) -> None:
@@ -79,7 +105,14 @@ async def serve(
             on_request_read=on_request_read,
             metrics=metrics,
         )
-        await scheduler.run(stop)
+        watch = asyncio.create_task(watch_redis(redis, settings, stop), name="redis watch")
+        try:
+            await scheduler.run(stop)
+        finally:
+            watch.cancel()
+        refused = await asyncio.gather(watch, return_exceptions=True)
+        if isinstance(refused[0], RedisAccessError):
+            raise refused[0]
     finally:
         if metrics_server is not None:
             metrics_server.close()
