@@ -3,7 +3,7 @@
 Nothing else in the code writes a key string. All names share one prefix (default
 ``checkfleet``), so several fleets can share a Redis database. arq keeps its own per-job keys
 under ``arq:`` (``arq:job:<id>``, ``arq:result:<id>``, ``arq:in-progress:<id>``), which it does
-not let us rename.
+not let us rename; their prefixes are part of arq's protocol (`shared.arq_protocol`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from shared.arq_protocol import IN_PROGRESS_KEY_PREFIX, JOB_KEY_PREFIX, RESULT_KEY_PREFIX
 
 DEFAULT_PREFIX = "checkfleet"
 REPLIES_PART = "replies"
 #: Client ids name reply streams: printable, no ':' (no nesting into other key families).
 CLIENT_ID_PATTERN = r"[A-Za-z0-9_.@+=\-]{1,100}"
 _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
-
-#: arq's own key prefixes (not under our prefix; arq does not let them be renamed).
-ARQ_JOB_PREFIX: str = job_key_prefix
-ARQ_IN_PROGRESS_PREFIX: str = in_progress_key_prefix
-ARQ_RESULT_PREFIX: str = result_key_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +152,14 @@ class Keys:
     @staticmethod
     def arq_job(job_id: str) -> str:
         """arq's key holding a queued or running job."""
-        return ARQ_JOB_PREFIX + job_id
+        return JOB_KEY_PREFIX + job_id
 
     @staticmethod
     def arq_in_progress(job_id: str) -> str:
         """arq's lease key: a job is being run by some worker while it exists."""
-        return ARQ_IN_PROGRESS_PREFIX + job_id
+        return IN_PROGRESS_KEY_PREFIX + job_id
 
     @staticmethod
     def arq_result(job_id: str) -> str:
         """arq's key holding a finished job's result (while arq keeps it)."""
-        return ARQ_RESULT_PREFIX + job_id
+        return RESULT_KEY_PREFIX + job_id

@@ -1,8 +1,8 @@
 """arq's `job_serializer` / `job_deserializer` over msgpack, so nothing in Redis is pickled.
 
 arq stores each job as a map ``{t: try, f: function, a: args, k: kwargs, et: enqueue ms}`` and
-each job result as a map that may hold an exception. Exceptions travel as
-``{"error_type": ..., "message": ...}``: plain data any language reads.
+each job result as a map that may hold an exception (the layout: `shared.arq_protocol`).
+Exceptions travel as ``{"error_type": ..., "message": ...}``: plain data any language reads.
 
 A job whose bytes cannot be decoded (garbage, a pickle) would make arq fail it with nothing but a
 log line. Instead, `deserialize_job` turns it into a call of `UNDECODABLE_JOB` carrying the raw
@@ -18,10 +18,9 @@ from typing import Any
 import msgpack
 
 from shared import codec
+from shared.arq_protocol import JOB_FIELDS, is_result_map, job_map
 from shared.errors import DecodeError
 from shared.job import UNDECODABLE_JOB
-
-_ARQ_JOB_FIELDS = ("t", "f", "a", "k", "et")
 
 
 def _default(value: Any) -> Any:
@@ -46,18 +45,13 @@ def deserialize_job(data: bytes) -> dict[str, Any]:
         return undecodable_job(
             data, f"an arq job must be a msgpack map, got {type(value).__name__}"
         )
-    if "s" not in value:  # job results carry "s" (success); jobs must have every job field
-        missing = [name for name in _ARQ_JOB_FIELDS if name not in value]
+    if not is_result_map(value):  # a job must have every job field
+        missing = [name for name in JOB_FIELDS if name not in value]
         if missing:
             return undecodable_job(data, f"arq job map lacks {', '.join(missing)}")
     return value
 
 
 def undecodable_job(raw: bytes, reason: str) -> dict[str, Any]:
-    return {
-        "t": 1,
-        "f": UNDECODABLE_JOB,
-        "a": [{"raw": bytes(raw), "reason": reason}],
-        "k": {},
-        "et": int(time.time() * 1000),
-    }
+    envelope = {"raw": bytes(raw), "reason": reason}
+    return job_map(UNDECODABLE_JOB, [envelope], job_try=1, enqueue_ms=int(time.time() * 1000))

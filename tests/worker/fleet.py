@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from shared import codec
 from shared.job import RUN_CHECKPOINT
+from shared.keys import Keys
 from shared.models import CheckpointResult
 from shared.settings import Settings
 from tests.support.processes import ManagedProcess
@@ -94,9 +95,14 @@ async def wait_for_results(
 
 
 async def wait_until_in_progress(redis: ArqRedis, job_ids: list[str]) -> None:
+    """Until each job runs its function: claimed (arq's lease) and recorded by its worker in
+    `Keys.running`, i.e. past arq's start-of-job bookkeeping, which a fault there would undo."""
+    keys = Keys()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if all([await redis.exists(f"arq:in-progress:{job_id}") for job_id in job_ids]):
+        claimed = [await redis.exists(Keys.arq_in_progress(job_id)) for job_id in job_ids]
+        started = [await redis.hexists(keys.running, job_id) for job_id in job_ids]
+        if all(claimed) and all(started):
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"jobs {job_ids} never started")

@@ -93,7 +93,11 @@ async def test_a_redis_outage_mid_run_is_survived(
     redis_server.stop()  # no persistence: the queue is gone, the run in memory is not
     await asyncio.sleep(2.5)  # the run ends while Redis is away: publishing must wait for it
     redis_server.start()
-    assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30) == ["during"]
+    try:
+        published = await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{worker.log()}") from None
+    assert published == ["during"]
     await enqueue_slow(arq_pool, "after")
     assert sorted(await wait_for_results(arq_pool, worker_settings, 2, timeout_s=30)) == [
         "after",
