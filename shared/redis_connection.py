@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.asyncio.connection import SSLConnection
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import (
     AuthenticationError,
     AuthenticationWrongNumberOfArgsError,
@@ -149,6 +150,28 @@ class FleetRetry(Retry):
             raise fatal.error from None
 
 
+class FailoverConnection(SentinelManagedConnection):
+    """A connection to the master the sentinels name, trying that address once per connect.
+
+    redis-py retries a connect to the same address with the connection's retry, inside the
+    command's retry with the same policy: after a failover a client kept knocking at the dead
+    master for the whole budget (~50 s measured) before asking the sentinels again. Here each
+    attempt of the command's retry asks the sentinels, then connects once."""
+
+    _ONCE = Retry(NoBackoff(), 0)
+
+    async def connect(self) -> None:
+        retry, self.retry = self.retry, self._ONCE
+        try:
+            await super().connect()
+        finally:
+            self.retry = retry
+
+
+class FailoverSSLConnection(FailoverConnection, SSLConnection):
+    pass
+
+
 def retry_for(policy: RetryPolicy) -> FleetRetry:
     # OSError too: a refused connect (Redis restarting) surfaces as ConnectionRefusedError
     # inside redis-py's connect retry, which by default retries only its own error types.
@@ -188,7 +211,10 @@ def _client(settings: Settings, policy: RetryPolicy, redis_class: type[Redis]) -
             **(target.tls_options() if target.tls else {}),
         }
         sentinel = Sentinel(list(target.hosts), sentinel_kwargs=sentinel_options)  # type: ignore[no-untyped-call]
-        client: Redis = sentinel.master_for(target.service, redis_class=redis_class, **options)
+        connection_class = FailoverSSLConnection if target.tls else FailoverConnection
+        client: Redis = sentinel.master_for(
+            target.service, redis_class=redis_class, connection_class=connection_class, **options
+        )
         return client
     if target.unix_path is not None:
         return redis_class(unix_socket_path=target.unix_path, **options)
