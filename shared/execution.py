@@ -20,6 +20,8 @@ from typing import Any
 
 from shared.actions.http import close_http_session
 from shared.async_base import AsyncExecutionContext
+from shared.async_base.adapter import adapt_to_async
+from shared.async_base.once import ActionLedger, RunActions, bind_run_actions, unbind_run_actions
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.errors import CheckpointTimeoutError, ConfigError
@@ -36,9 +38,18 @@ class CheckpointExecutor:
     """Runs checkpoints with long-lived resources: a thread pool for polars and the action
     context whose semaphores bound actions across every checkpoint of the process."""
 
-    def __init__(self, *, thread_pool: Executor, action_context: AsyncExecutionContext) -> None:
+    def __init__(
+        self,
+        *,
+        thread_pool: Executor,
+        action_context: AsyncExecutionContext,
+        action_ledger: ActionLedger | None = None,
+    ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
+        #: Where workers record each action of a run, so that a re-run after a crash or a
+        #: cancel runs none twice (`shared.async_base.once`); None in-process.
+        self._action_ledger = action_ledger
 
     async def execute_request(
         self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
@@ -105,9 +116,15 @@ class CheckpointExecutor:
         if not checkpoint.actions:
             return
         strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
-        outcomes = await strategy.execute(
-            list(checkpoint.actions), result, context=self._action_context
-        )
+        actions = [adapt_to_async(action) for action in checkpoint.actions]
+        token = None
+        if self._action_ledger is not None:
+            token = bind_run_actions(RunActions.of(self._action_ledger, result.run_id, actions))
+        try:
+            outcomes = await strategy.execute(actions, result, context=self._action_context)
+        finally:
+            if token is not None:
+                unbind_run_actions(token)
         result.action_results = list(outcomes)
         _apply_action_failures(checkpoint.actions, result)
 

@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
 from redis.asyncio.connection import SSLConnection
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import (
@@ -163,7 +163,7 @@ class FailoverConnection(SentinelManagedConnection):
     async def connect(self) -> None:
         retry, self.retry = self.retry, self._ONCE
         try:
-            await super().connect()
+            await super().connect()  # type: ignore[no-untyped-call]
         finally:
             self.retry = retry
 

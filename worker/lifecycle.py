@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from shared.action_ledger import RedisActionLedger
 from shared.actions import close_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
@@ -78,7 +79,13 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             catalog=catalog,
             thread_pool=thread_pool,
             action_context=action_context,
-            executor=CheckpointExecutor(thread_pool=thread_pool, action_context=action_context),
+            executor=CheckpointExecutor(
+                thread_pool=thread_pool,
+                action_context=action_context,
+                action_ledger=RedisActionLedger(
+                    ctx["redis"], settings.keys, ttl_s=settings.result_ttl_s
+                ),
+            ),
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,

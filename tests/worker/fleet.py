@@ -39,6 +39,13 @@ checkpoints:
     validators: [null]
     actions:
       - {{type: custom, function: "tests.support.actions:pause"}}
+  - name: side_effect
+    data_source: {data}/orders.csv
+    validators: [null]
+    strategy: sequential
+    actions:
+      - {{type: custom, name: record, function: "tests.support.actions:record_side_effect"}}
+      - {{type: custom, name: wait, function: "tests.support.actions:pause"}}
 """
 
 
