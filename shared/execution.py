@@ -28,8 +28,8 @@ from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
-from shared.specs import STRATEGIES, build_component
 from shared.validation import error_result, validate_checkpoint
+from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +44,15 @@ class CheckpointExecutor:
         thread_pool: Executor,
         action_context: AsyncExecutionContext,
         action_ledger: ActionLedger | None = None,
+        history: DistributionHistory | None = None,
     ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
         #: Where workers record each action of a run, so that a re-run after a crash or a
         #: cancel runs none twice (`shared.async_base.once`); None in-process.
         self._action_ledger = action_ledger
+        #: Earlier runs, for validators comparing with them; None until history is kept.
+        self._history = history
 
     async def execute_request(
         self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
@@ -108,20 +111,26 @@ class CheckpointExecutor:
         return await loop.run_in_executor(
             self._thread_pool,
             lambda: run_context.run(
-                validate_checkpoint, checkpoint, run_id=run_id, context=context, cancel=cancel
+                validate_checkpoint,
+                checkpoint,
+                run_id=run_id,
+                context=context,
+                cancel=cancel,
+                history=self._history,
             ),
         )
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
-        strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
         actions = [adapt_to_async(action) for action in checkpoint.actions]
         token = None
         if self._action_ledger is not None:
             token = bind_run_actions(RunActions.of(self._action_ledger, result.run_id, actions))
         try:
-            outcomes = await strategy.execute(actions, result, context=self._action_context)
+            outcomes = await checkpoint.strategy.execute(
+                actions, result, context=self._action_context
+            )
         finally:
             if token is not None:
                 unbind_run_actions(token)
