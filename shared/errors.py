@@ -15,6 +15,8 @@
     └── ExecutionError               a run could not complete: report it as an `error` result
         ├── CheckpointTimeoutError   a run exceeded its timeout
         ├── SourceError              the data source is missing, unreadable or corrupt
+        ├── ScanCancelledError       a run's scan process was stopped (its timeout)
+        ├── ScanProcessError         a scan process died without answering
         ├── ResultTimeoutError       a client waited for a run's result longer than allowed
         └── RunLostError             Redis no longer knows a run and no worker runs it
 
@@ -136,3 +138,11 @@ class RunLostError(ExecutionError):
             " has run it and it has no result (Redis restarted without persistence or evicted"
             " keys?); submit it again"
         )
+
+
+class ScanCancelledError(ExecutionError):
+    """The run was cancelled (its timeout) during the scan: the scan process was stopped."""
+
+
+class ScanProcessError(ExecutionError):
+    """A scan process failed or died without answering (killed by the OS: out of memory?)."""

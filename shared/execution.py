@@ -29,6 +29,7 @@ from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
 from shared.validation import error_result, validate_checkpoint
+from shared.validation.scan_process import Scanner
 from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class CheckpointExecutor:
         action_context: AsyncExecutionContext,
         action_ledger: ActionLedger | None = None,
         history: DistributionHistory | None = None,
+        scanner: Scanner | None = None,
     ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
@@ -53,6 +55,9 @@ class CheckpointExecutor:
         self._action_ledger = action_ledger
         #: Earlier runs, for validators comparing with them; None until history is kept.
         self._history = history
+        #: Runs large scans where a timeout can stop them (workers: scan processes); None:
+        #: in the validation thread.
+        self._scanner = scanner
 
     async def execute_request(
         self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
@@ -117,6 +122,7 @@ class CheckpointExecutor:
                 context=context,
                 cancel=cancel,
                 history=self._history,
+                scanner=self._scanner,
             ),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import os
@@ -21,6 +22,7 @@ from shared.metrics import WorkerMetrics, serve_metrics
 from shared.publishing import ResultPublisher
 from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
+from shared.validation.scan_process import ScanProcesses
 from worker.monitor import WorkerMonitor
 from worker.state import STATE_KEY, WorkerState
 
@@ -62,6 +64,10 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             type_limits=settings.action_type_limits,
         )
         await open_http_session()
+        # A timed-out run's large scan is killed at once, freeing its CPU (ScanProcesses).
+        scan_processes = ScanProcesses()
+        # In the background: start-up does not wait for the forkserver to import polars.
+        asyncio.get_running_loop().run_in_executor(thread_pool, scan_processes.warm)
         metrics = WorkerMetrics()
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
@@ -85,7 +91,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
                 action_ledger=RedisActionLedger(
                     ctx["redis"], settings.keys, ttl_s=settings.result_ttl_s
                 ),
+                scanner=scan_processes,
             ),
+            scan_processes=scan_processes,
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
@@ -112,6 +120,7 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             state.metrics_server.close()
         await close_http_session()
         await state.action_context.aclose()
+        state.scan_processes.close()
         state.thread_pool.shutdown(wait=True, cancel_futures=True)
 
     return on_startup, on_shutdown

@@ -11,6 +11,7 @@ from shared.execution import CheckpointExecutor
 from shared.metrics import MetricsServer, WorkerMetrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
+from shared.validation.scan_process import ScanProcesses
 from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
@@ -27,4 +28,5 @@ class WorkerState:
     publisher: ResultPublisher
     metrics: WorkerMetrics
     monitor: WorkerMonitor
+    scan_processes: ScanProcesses
     metrics_server: MetricsServer | None = None
