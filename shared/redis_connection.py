@@ -25,7 +25,7 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from redis.asyncio.connection import SSLConnection
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import (
     AuthenticationError,
@@ -172,6 +172,16 @@ class FailoverSSLConnection(FailoverConnection, SSLConnection):
     pass
 
 
+class FailoverPool(SentinelConnectionPool):
+    """The master's connections; closing them closes the clients of the sentinels too (which
+    redis-py leaves open)."""
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        await super().disconnect(inuse_connections)
+        for sentinel in self.sentinel_manager.sentinels:
+            await sentinel.aclose()
+
+
 def retry_for(policy: RetryPolicy) -> FleetRetry:
     # OSError too: a refused connect (Redis restarting) surfaces as ConnectionRefusedError
     # inside redis-py's connect retry, which by default retries only its own error types.
@@ -213,7 +223,11 @@ def _client(settings: Settings, policy: RetryPolicy, redis_class: type[Redis]) -
         sentinel = Sentinel(list(target.hosts), sentinel_kwargs=sentinel_options)  # type: ignore[no-untyped-call]
         connection_class = FailoverSSLConnection if target.tls else FailoverConnection
         client: Redis = sentinel.master_for(
-            target.service, redis_class=redis_class, connection_class=connection_class, **options
+            target.service,
+            redis_class=redis_class,
+            connection_pool_class=FailoverPool,
+            connection_class=connection_class,
+            **options,
         )
         return client
     if target.unix_path is not None:
