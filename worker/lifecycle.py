@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -14,11 +13,11 @@ from shared.action_ledger import RedisActionLedger
 from shared.actions import close_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
-from shared.errors import ConfigError
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
 from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
@@ -32,15 +31,6 @@ logger = logging.getLogger(__name__)
 ACTIONS_PER_JOB = 4
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def import_plugins(modules: tuple[str, ...]) -> None:
-    """Import the modules that register custom validators, readers and actions."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from exc
 
 
 def polars_threads() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import signal
@@ -16,8 +15,9 @@ from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
 from shared.epoch import EpochWatch
-from shared.errors import ConfigError, RedisAccessError
+from shared.errors import RedisAccessError
 from shared.metrics import SchedulerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.redis_connection import SCHEDULER, access_problem, open_redis
 from shared.settings import Settings
 
@@ -27,19 +27,9 @@ logger = logging.getLogger(__name__)
 FAULT_EXIT_CODE = 70
 
 
-def import_plugins(settings: Settings) -> None:
-    """Import ``CHECKFLEET_PLUGINS``: modules registering custom triggers, actions...
-    (the built-in ones register when `shared.checkpoint` is imported)."""
-    for module in settings.plugins:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # a plugin failing at import is a configuration problem
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from None
-
-
 def load(settings: Settings) -> list[Checkpoint]:
     """The checkpoints of ``CHECKFLEET_CHECKPOINTS`` (none when it is unset)."""
-    import_plugins(settings)
+    import_plugins(settings.plugins)
     if not settings.checkpoints:
         logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
         return []
