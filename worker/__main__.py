@@ -27,7 +27,8 @@ from worker.waking import WakingWorker
 
 logger = logging.getLogger("worker")
 
-#: Exit code of a worker that cannot start or go on: fix the configuration.
+#: Exit code of a worker that cannot start or go on (its configuration does not load, Redis
+#: refuses it): fix it, a restart will not help.
 EXIT_CONFIG = 2
 
 
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         worker.run()
     except RedisAccessError as exc:
         logger.error("worker cannot start: %s", exc)
+        return EXIT_CONFIG
+    except ConfigError as exc:  # definitions or plugins that do not load: one line, no traceback
+        print(f"python -m worker: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except Exception as exc:
         problem = access_problem(exc)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
+import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.action_ledger import RedisActionLedger
-from shared.actions import close_http_session, open_http_session
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
@@ -23,19 +19,12 @@ from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from shared.validation.scan_process import ScanProcesses
 from worker.monitor import WorkerMonitor
+from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
 
-#: Actions in flight per job slot: actions are mostly I/O, so several may share one slot.
-ACTIONS_PER_JOB = 4
-
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def polars_threads() -> int:
-    # polars parallelises inside one query; a few threads let several runs overlap their I/O.
-    return max(2, min(8, os.cpu_count() or 2))
 
 
 def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
@@ -47,17 +36,22 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         configure_logging(settings)
         import_plugins(settings.plugins)
         catalog = CheckpointCatalog.from_location(settings.checkpoints)
-        thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
-        # One context for every run of the process: its limit bounds actions across checkpoints.
-        action_context = AsyncExecutionContext(
-            max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB,
-            type_limits=settings.action_type_limits,
-        )
-        await open_http_session()
         # A timed-out run's large scan is killed at once, freeing its CPU (ScanProcesses).
         scan_processes = ScanProcesses()
         # In the background: start-up does not wait for the forkserver to import polars.
-        asyncio.get_running_loop().run_in_executor(thread_pool, scan_processes.warm)
+        warming = threading.Thread(
+            target=scan_processes.warm, name="checkfleet-scan-warm", daemon=True
+        )
+        warming.start()
+        # One executor for every run of the process: its limits bound actions across checkpoints.
+        executor = await CheckpointExecutor(
+            concurrency=settings.worker_concurrency,
+            action_type_limits=settings.action_type_limits,
+            action_ledger=RedisActionLedger(
+                ctx["redis"], settings.keys, ttl_s=settings.result_ttl_s
+            ),
+            scanner=scan_processes,
+        ).open()
         metrics = WorkerMetrics()
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
@@ -73,16 +67,7 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         ctx[STATE_KEY] = WorkerState(
             settings=settings,
             catalog=catalog,
-            thread_pool=thread_pool,
-            action_context=action_context,
-            executor=CheckpointExecutor(
-                thread_pool=thread_pool,
-                action_context=action_context,
-                action_ledger=RedisActionLedger(
-                    ctx["redis"], settings.keys, ttl_s=settings.result_ttl_s
-                ),
-                scanner=scan_processes,
-            ),
+            executor=executor,
             scan_processes=scan_processes,
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
@@ -93,6 +78,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         for problem in await check_redis_safety(ctx["redis"]):
             logger.warning("%s", problem)
         monitor.start()
+        reloader = DefinitionsReloader(ctx[STATE_KEY], settings.checkpoints)
+        reloader.start()
+        ctx[STATE_KEY].reloader = reloader
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",
             heartbeat.worker_id,
@@ -105,12 +93,12 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         state: WorkerState | None = ctx.pop(STATE_KEY, None)
         if state is None:
             return
+        if state.reloader is not None:
+            await state.reloader.stop()
         await state.monitor.stop()
         if state.metrics_server is not None:
             state.metrics_server.close()
-        await close_http_session()
-        await state.action_context.aclose()
+        await state.executor.aclose()
         state.scan_processes.close()
-        state.thread_pool.shutdown(wait=True, cancel_futures=True)
 
     return on_startup, on_shutdown

@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays light
-    from concurrent.futures import ThreadPoolExecutor
-
-    from shared.async_base import AsyncExecutionContext
     from shared.catalog import CheckpointCatalog
     from shared.execution import CheckpointExecutor
     from shared.metrics import MetricsServer, WorkerMetrics
@@ -16,6 +13,7 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.settings import Settings
     from shared.validation.scan_process import ScanProcesses
     from worker.monitor import WorkerMonitor
+    from worker.reload import DefinitionsReloader
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
@@ -28,11 +26,11 @@ ABORTING_KEY = "checkfleet_aborting"
 class WorkerState:
     settings: Settings
     catalog: CheckpointCatalog
-    thread_pool: ThreadPoolExecutor
-    action_context: AsyncExecutionContext
     executor: CheckpointExecutor
     publisher: ResultPublisher
     metrics: WorkerMetrics
     monitor: WorkerMonitor
     scan_processes: ScanProcesses
     metrics_server: MetricsServer | None = None
+    #: Reloads `catalog` on SIGHUP and when the definitions file changes.
+    reloader: DefinitionsReloader | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 from redis.asyncio import Redis
@@ -23,9 +22,6 @@ from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: Exit code of the test-only fault hook (see `fault_hook`).
-FAULT_EXIT_CODE = 70
-
 
 def load(settings: Settings) -> list[Checkpoint]:
     """The checkpoints of ``CHECKFLEET_CHECKPOINTS`` (none when it is unset)."""
@@ -34,20 +30,6 @@ def load(settings: Settings) -> list[Checkpoint]:
         logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
         return []
     return load_checkpoints(settings.checkpoints)
-
-
-def fault_hook(name: str | None) -> ReadHook | None:
-    """A test-only fault: ``exit-after-request-read`` ends the process abruptly after it read
-    a request and before it enqueued it (what a crash there would do)."""
-    if name != "exit-after-request-read":
-        return None
-
-    def crash(entry_id: str) -> None:
-        logger.warning("fault hook: exiting after reading request %s", entry_id)
-        logging.shutdown()
-        os._exit(FAULT_EXIT_CODE)
-
-    return crash
 
 
 async def watch_redis(redis: Redis, settings: Settings, stop: asyncio.Event) -> None:

@@ -10,13 +10,11 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from shared.async_base import AsyncExecutionContext
 from shared.checkpoint import Checkpoint
 from shared.errors import ScanCancelledError
 from shared.execution import CheckpointExecutor
@@ -84,15 +82,14 @@ async def test_a_timed_out_run_frees_its_capacity_within_two_seconds(
     big_csv: Path, scanner: ScanProcesses
 ) -> None:
     checkpoint = Checkpoint(name="big", data_source=str(big_csv), validators=HEAVY, timeout_s=0.5)
-    with ThreadPoolExecutor(1) as pool:  # one validation thread: the capacity in question
-        async with AsyncExecutionContext() as context:
-            executor = CheckpointExecutor(thread_pool=pool, action_context=context, scanner=scanner)
-            started = time.monotonic()
-            result = await executor.execute(checkpoint, run_id="big-1")
-            timed_out_s = time.monotonic() - started
-            assert result.status is CheckpointStatus.ERROR and "timeout" in (result.error or "")
-            # The thread is free again: a tiny run on the same pool starts at once.
-            free = asyncio.get_running_loop().run_in_executor(pool, time.monotonic)
-            freed_s = await asyncio.wait_for(free, 2.0) - started - timed_out_s
-    assert freed_s < 2.0 and scanner.busy == 0 and len(scanner.killed) == 1
-    print(f"timeout 0.5 s: result at {timed_out_s:.2f} s, thread free {freed_s:.2f} s later")
+    async with CheckpointExecutor(scanner=scanner) as executor:
+        started = time.monotonic()
+        result = await executor.execute(checkpoint, run_id="big-1")
+        timed_out_s = time.monotonic() - started
+        assert result.status is CheckpointStatus.ERROR and "timeout" in (result.error or "")
+        while scanner.busy:  # the validation thread still waits for its scan process
+            assert time.monotonic() - started - timed_out_s < 2.0, "capacity still taken"
+            await asyncio.sleep(0.01)
+        freed_s = time.monotonic() - started - timed_out_s
+    assert len(scanner.killed) == 1
+    print(f"timeout 0.5 s: result at {timed_out_s:.2f} s, scan stopped {freed_s:.2f} s later")
