@@ -1,17 +1,12 @@
-"""The job contract: what a `run_checkpoint` job carries. Public and stable, documented in
-``docs/wire-contract.md``; never rename a field or the function without an alias."""
+"""The job contract: what a `run_checkpoint` job carries (the function names are in
+`shared.job_names`). Public and stable, documented in ``docs/wire-contract.md``; never rename
+a field or the function without an alias."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
-
-#: The arq function name of a checkpoint run.
-RUN_CHECKPOINT = "run_checkpoint"
-#: The arq function name the worker substitutes for a job whose bytes cannot be decoded, so
-#: that arq hands the raw payload to checkfleet's dead-letter handling instead of failing it.
-UNDECODABLE_JOB = "checkfleet_undecodable_job"
 
 #: Run ids are used in Redis key names and arq job ids: printable, no whitespace, bounded.
 RUN_ID_PATTERN = r"^[A-Za-z0-9_.:@/+=\-]{1,200}$"
