@@ -19,7 +19,9 @@ from shared.definitions import load_checkpoints
 from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
+from shared.plugins import import_plugins
 from shared.problems import problems_of
+from shared.settings import Settings
 
 ConfigArgument = Annotated[
     Path, typer.Argument(help="A checkpoint definition file (.yaml, .yml or .json).")
@@ -38,6 +40,7 @@ def run_command(
     Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs).
     """
     with reported_errors():
+        import_plugins(Settings.from_env().plugins)
         checkpoints = select(load_checkpoints(str(config)), names or [])
     if not as_json:
         stderr().print(f"running {len(checkpoints)} checkpoint(s) from {config}", highlight=False)
@@ -74,6 +77,8 @@ async def run_all(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:
     """Check a definition file without reading any data. Exit code 0 when valid, 3 if not."""
+    with reported_errors():
+        import_plugins(Settings.from_env().plugins)
     try:
         checkpoints = load_checkpoints(str(config))
     except SpecError as exc:
