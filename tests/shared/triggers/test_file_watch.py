@@ -181,8 +181,8 @@ def test_bad_config_names_the_problem(fields: dict[str, object], message: str) -
 
 
 async def test_each_arrival_is_validated_alone_through_trigger_path(tmp_path: Path) -> None:
-    from shared.firing.run_request import firing_request
     from shared.checkpoint import Checkpoint
+    from shared.firing.run_request import firing_request
     from shared.models import CheckpointStatus
 
     (tmp_path / "old_bad.csv").write_text("id\n1\n\n")  # a null: fails not_null
