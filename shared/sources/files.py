@@ -45,14 +45,17 @@ ScanInput = str | bytes
 def scan_input(source: DataSource) -> str:
     """What polars scans for `source`: its local path or glob, once checked to match a file,
     or its URL. The `SourceError` for a missing file names the host that looked (its label is
-    the absolute path)."""
+    the absolute path). An existing file is read as itself even when its name looks like a
+    pattern (``[red]/data[1].csv``): escaped, since polars expands patterns in every path."""
     path = source.local_path
     if path is None:  # a remote URL: polars checks it when it scans
         return source.uri
+    if Path(path).is_file():
+        return glob.escape(path) if glob.has_magic(path) else path
     if glob.has_magic(path):
         if not glob.glob(path):
             raise source.error(f"no file matches the pattern (on host {socket.gethostname()})")
-    elif not Path(path).is_file():
+    else:
         raise source.error(f"file not found (on host {socket.gethostname()})")
     return path
 
