@@ -46,7 +46,7 @@ async def wait_for_result(redis: ArqRedis, settings: Settings, run_id: str) -> f
 async def wait_until_listening(redis: ArqRedis, channel: str) -> None:
     """Until a worker subscribed to `channel`: it started up and went idle on an empty queue
     (a wake published before that is lost, and costs one idle poll)."""
-    while (await redis.pubsub_numsub(channel))[0][1] < 1:
+    while (await redis.pubsub_numsub(channel))[0][1] < 1:  # noqa: ASYNC110 - polls Redis
         await asyncio.sleep(0.01)
 
 
