@@ -8,6 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
 
+# The function names live apart (no pydantic for a worker's probe); importable here as before.
+from shared.job_names import RUN_CHECKPOINT as RUN_CHECKPOINT
+from shared.job_names import UNDECODABLE_JOB as UNDECODABLE_JOB
+
 #: The error message of the result of a run an operator cancelled (arq's abort), published by
 #: the worker that was running it or, for a run still queued, by the one who cancelled it.
 CANCELLED_MESSAGE = "cancelled by an operator before it finished"
