@@ -18,7 +18,7 @@ import asyncpg
 
 from shared.errors import StoreError
 from shared.models import CheckpointResult
-from shared.settings import redacted
+from shared.redis_url import redacted
 from shared.store.base import FigurePoint, FigureQuery, RunQuery, StoreLifecycle, figure_point
 from shared.store.migrations import MIGRATIONS_TABLE, POSTGRESQL_MIGRATIONS_TABLE, pending
 from shared.store.rows import figure_records, result_from_json, run_record
