@@ -23,12 +23,18 @@ from shared.validators.regex import RegexValidator
 from shared.validators.row_count import RowCountValidator
 from shared.validators.rowcheck import RowCheck
 from shared.validators.schema import SchemaValidator
-from shared.validators.severity import SEVERITY_BY_RATIO, severity_for_ratio
+from shared.validators.severity import (
+    DEFAULT_THRESHOLDS,
+    RANGE_THRESHOLDS,
+    SeverityThresholds,
+    severity_for_ratio,
+)
 from shared.validators.unique import UniqueValidator
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
-    "SEVERITY_BY_RATIO",
+    "DEFAULT_THRESHOLDS",
+    "RANGE_THRESHOLDS",
     "VALIDATORS",
     "AllValues",
     "BetweenValidator",
@@ -46,6 +52,7 @@ __all__ = [
     "RowCheck",
     "RowCountValidator",
     "SchemaValidator",
+    "SeverityThresholds",
     "UniqueValidator",
     "Validator",
     "ValidatorConfig",

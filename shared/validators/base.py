@@ -27,7 +27,12 @@ from shared.validators.parts import QueryPart
 
 if TYPE_CHECKING:
     from shared.validators.history import DistributionHistory
-from shared.validators.severity import sample_values, severity_for_ratio
+from shared.validators.severity import (
+    DEFAULT_THRESHOLDS,
+    SeverityThresholds,
+    sample_values,
+    severity_for_ratio,
+)
 
 #: How many sample values an issue carries unless a validator's config says otherwise.
 DEFAULT_SAMPLE_SIZE = 5
@@ -46,6 +51,8 @@ class ValidatorConfig(BaseModel):
     severity: Severity | None = None
     #: The most offending values an issue carries.
     sample_size: int = Field(default=DEFAULT_SAMPLE_SIZE, ge=0, le=MAX_SAMPLE_SIZE)
+    #: Failing ratios above which issues are critical / high / medium; None: the validator's.
+    severity_thresholds: SeverityThresholds | None = None
 
 
 ConfigT = TypeVar("ConfigT", bound=ValidatorConfig)
@@ -66,6 +73,8 @@ class Validator(Generic[ConfigT]):
     name: ClassVar[str] = ""
     #: The pydantic model of this validator's config.
     config_model: ClassVar[type[ValidatorConfig]] = ValidatorConfig
+    #: The severity thresholds unless the config gives ``severity_thresholds``.
+    default_thresholds: ClassVar[SeverityThresholds] = DEFAULT_THRESHOLDS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -170,7 +179,10 @@ class Validator(Generic[ConfigT]):
             issue_type=issue_type,
             count=max(0, count),
             ratio=ratio,
-            severity=self.config.severity or severity_for_ratio(ratio),
+            severity=self.config.severity
+            or severity_for_ratio(
+                ratio, self.config.severity_thresholds or self.default_thresholds
+            ),
             message=message,
             sample=sample_values(sample, self.config.sample_size),
         )
