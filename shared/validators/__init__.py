@@ -1,7 +1,8 @@
 """Validators, registered by name in `VALIDATORS`; importing this registers the built-in ones.
 
 Built in: ``null``, ``not_null``, ``completeness``, ``range`` (alias ``between``), ``unique``,
-``regex``, ``in_set``, ``schema``, ``row_count``, ``freshness``, ``distribution``.
+``duplicate``, ``regex``, ``format``, ``type``, ``outlier``, ``in_set``, ``not_in_set``,
+``schema``, ``row_count``, ``freshness``, ``distribution``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from shared.validators.base import (
     ValidatorConfig,
 )
 from shared.validators.distribution import DistributionValidator
+from shared.validators.formats import FormatValidator
 from shared.validators.freshness import FreshnessValidator
-from shared.validators.in_set import InSetValidator
+from shared.validators.in_set import InSetValidator, NotInSetValidator
+from shared.validators.mixed_types import MixedTypeValidator
 from shared.validators.nulls import CompletenessValidator, NotNullValidator, NullValidator
+from shared.validators.outliers import OutlierValidator
 from shared.validators.parts import AllValues, FirstRows, QueryPart
 from shared.validators.range import BetweenValidator, RangeValidator
 from shared.validators.regex import RegexValidator
@@ -29,7 +33,7 @@ from shared.validators.severity import (
     SeverityThresholds,
     severity_for_ratio,
 )
-from shared.validators.unique import UniqueValidator
+from shared.validators.unique import DuplicateRowsValidator, UniqueValidator
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -40,12 +44,17 @@ __all__ = [
     "BetweenValidator",
     "CompletenessValidator",
     "DistributionValidator",
+    "DuplicateRowsValidator",
     "Evaluation",
     "FirstRows",
+    "FormatValidator",
     "FreshnessValidator",
     "InSetValidator",
+    "MixedTypeValidator",
+    "NotInSetValidator",
     "NotNullValidator",
     "NullValidator",
+    "OutlierValidator",
     "QueryPart",
     "RangeValidator",
     "RegexValidator",

@@ -22,6 +22,9 @@ class FirstRows:
     value: pl.Expr
     mask: pl.Expr
     count: int
+    #: The local key of a reduction of the same validator: the rows are only worth reading
+    #: when its value is true or above zero (e.g. the count of failing rows). None: always.
+    when: str | None = None
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def construction_error(*args: Any, **fields: Any) -> str:
 def test_unknown_validator(tmp_path: Path) -> None:
     message = construction_error("c", write_frame(tmp_path, FRAME), validators=["nul"])
     assert "validators[0]: unknown validator 'nul'; known: " in message
-    assert "not_null, null, range" in message
+    assert "not_null, null, outlier, range" in message
 
 
 def test_bad_config_value(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_completeness_requires_min_ratio(tmp_path: Path) -> None:
     ("spec", "field"),
     [
         ({"type": "null", "config": {"max_ratio": 2}}, "validators[0].config.max_ratio"),
-        ({"type": "not_null", "config": {}}, "validators[0].config.columns"),
+        ({"type": "not_null", "config": {"columns": []}}, "validators[0].config.columns"),
         ({"type": "completeness", "config": {"min_ratio": -1}}, "validators[0].config.min_ratio"),
         ({"type": "null", "config": {"mostly": 0}}, "validators[0].config.mostly"),
         ({"type": "null", "config": {"colums": ["a"]}}, "validators[0].config.colums"),

@@ -42,7 +42,6 @@ def test_fixed_severity(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({}, "set min, max or both"),
         ({"min": 10, "max": 1}, "greater than max"),
         ({"min": -1}, "validators[0].config.min"),
     ],

@@ -57,7 +57,7 @@ def test_severity_and_mostly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({}, "validators[0].config.columns"),
+        ({"columns": []}, "validators[0].config.columns"),
         ({"columns": "id"}, "validators[0].config.columns"),
         ({"columns": ["nope"]}, "unknown column 'nope'"),
     ],
