@@ -8,7 +8,7 @@ ticks. ``interval_hours=1`` fires at each full UTC hour. Weekdays are read in `t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import field_validator, model_validator
 
@@ -43,6 +43,8 @@ class ScheduleConfig(TimedTriggerConfig):
     end_time: datetime | None = None
     #: Days on which ticks fire (0 = Monday, or names); None means every day.
     weekdays: list[int] | None = None
+
+    field_aliases: ClassVar[dict[str, str]] = {"run_on_weekdays": "weekdays"}
 
     @field_validator("weekdays", mode="before")
     @classmethod
