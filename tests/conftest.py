@@ -4,9 +4,10 @@ the type registries as it found them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.asyncio import Redis
 
 from shared.registry import Registry
 from shared.settings import Settings
@@ -45,6 +46,14 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A plain redis-py client of the private server."""
+    client = Redis.from_url(settings.redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session")

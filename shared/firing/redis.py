@@ -1,4 +1,4 @@
-"""Enqueueing `run_checkpoint` jobs atomically with the scheduler's bookkeeping.
+"""`RedisFiringDecider`: firings decided on the fleet, atomically with the run's enqueue.
 
 One Lua script decides and writes in one step, so schedulers racing on the same firing agree:
 
@@ -7,9 +7,9 @@ One Lua script decides and writes in one step, so schedulers racing on the same 
 2. unless the overlap policy is ``allow``, a checkpoint whose last job is still queued or
    running is ``skipped`` (counted in `Keys.overlap_skips`) or, with ``queue_latest``,
    ``deferred``: the firing replaces any earlier deferred one and starts when the run ended;
-3. otherwise the job is written exactly as arq's `enqueue_job` writes it (``arq:job:<id>``
-   with an expiry, the id in the queue's sorted set; the Lua helpers of `shared.arq_protocol`)
-   and becomes the checkpoint's last job.
+3. otherwise the run is enqueued: its job (`shared.enqueue.run_job_bytes`, the one job
+   shape) is written exactly as arq's `enqueue_job` writes it (the Lua helpers of
+   `shared.arq_protocol`) and becomes the checkpoint's last job.
 
 Every decision sets the firing's marker and, for ticks, advances the trigger's last tick.
 The script reads the previous job's arq keys by a name built from a stored value, which a
@@ -19,26 +19,22 @@ single Redis (what arq supports) allows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script, pack_job
-from shared.checkpoint import OverlapPolicy
-from shared.enqueue import job_payload
-from shared.job import RUN_CHECKPOINT, RunRequest
+from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script
+from shared.enqueue import run_job_bytes
+from shared.firing.base import Firing, Outcome, epoch_us
 from shared.keys import Keys
-from shared.serializer import serialize_job
 
 #: How long a decision is remembered, and how long a queued job may wait (arq's default).
 DECISION_TTL_MS: int = JOB_EXPIRY_EXTRA_MS
 
 # KEYS: fired marker, queue, last job, deferred run, skips hash, last tick, wake channel
 # ARGV: job id, job bytes, score ms, ttl ms, overlap, checkpoint, tick us ('' when not a tick)
-_SUBMIT = lua_script("""
+_DECIDE = lua_script("""
 if redis.call('EXISTS', KEYS[1]) > 0 or arq_id_taken(ARGV[1]) then
     return 'duplicate'
 end
@@ -92,81 +88,50 @@ return deferred[1]
 """)
 
 
-class Outcome(StrEnum):
-    """What became of one firing."""
-
-    ENQUEUED = "enqueued"
-    #: Another scheduler (or an earlier attempt) decided about this firing already.
-    DUPLICATE = "duplicate"
-    SKIPPED = "skipped"
-    DEFERRED = "deferred"
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """One firing to enqueue: its job id, the request, and how to treat an active run."""
-
-    job_id: str
-    request: RunRequest
-    #: The checkpoint name the overlap policy and last job are kept under.
-    checkpoint: str
-    overlap: OverlapPolicy = OverlapPolicy.SKIP
-    #: For time-based triggers: the tick and the trigger name, to advance its last tick.
-    tick: datetime | None = None
-    trigger: str = ""
-
-
-def epoch_us(moment: datetime) -> int:
-    """`moment` (timezone-aware) as whole microseconds since the epoch."""
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
-
-
-def job_bytes(request: RunRequest, enqueue_time_ms: int) -> bytes:
-    """The arq job `run_checkpoint(request)` as arq would store it, in msgpack."""
-    return pack_job(RUN_CHECKPOINT, [job_payload(request)], enqueue_time_ms, serialize_job)
-
-
-class RunEnqueuer:
-    """Submits firings of one fleet through one Redis client."""
+class RedisFiringDecider:
+    """Decides the firings of one fleet through one Redis client (a `FiringDecider`)."""
 
     def __init__(
         self, redis: Redis, keys: Keys, *, on_outcome: Callable[[str, str], None] | None = None
     ) -> None:
         self._redis = redis
         self._keys = keys
-        #: Told (checkpoint, outcome) of every submission: the scheduler's metrics.
+        #: Told (checkpoint, outcome) of every decision: the scheduler's metrics.
         self._on_outcome = on_outcome
-        self._submit = redis.register_script(_SUBMIT)
+        self._decide = redis.register_script(_DECIDE)
         self._release = redis.register_script(_RELEASE)
 
-    async def submit(self, submission: Submission) -> Outcome:
+    async def decide(self, firing: Firing) -> Outcome:
         """Decide about one firing and write the decision (see the module docstring)."""
         now_ms = current_ms()
-        job_id, checkpoint = submission.job_id, submission.checkpoint
-        tick_us = "" if submission.tick is None else str(epoch_us(submission.tick))
+        job_id, checkpoint = firing.job_id, firing.checkpoint
+        tick_us = "" if firing.tick is None else str(epoch_us(firing.tick))
         keys = [
             self._keys.fired(job_id),
             self._keys.queue,
             self._keys.last_job(checkpoint),
             self._keys.deferred_run(checkpoint),
             self._keys.overlap_skips,
-            self._keys.last_tick(checkpoint, submission.trigger or "_"),
+            self._keys.last_tick(checkpoint, firing.trigger or "_"),
             self._keys.wake,
         ]
         args: list[Any] = [
             job_id,
-            job_bytes(submission.request, now_ms),
+            run_job_bytes(firing.request, now_ms),
             now_ms,
             DECISION_TTL_MS,
-            submission.overlap.value,
+            firing.overlap.value,
             checkpoint,
             tick_us,
         ]
-        reply = await self._submit(keys=keys, args=args)
+        reply = await self._decide(keys=keys, args=args)
         outcome = Outcome(_text(reply))
         if self._on_outcome is not None:
             self._on_outcome(checkpoint, outcome.value)
         return outcome
+
+    def run_finished(self, job_id: str) -> None:
+        """Nothing to do: the script sees a run's end in arq's keys."""
 
     async def release_deferred(self, checkpoint: str) -> str | None:
         """Enqueue the checkpoint's deferred firing if its previous run ended; its job id."""
