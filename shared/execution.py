@@ -14,8 +14,9 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any
 
 from shared.actions.http import close_http_session
@@ -149,20 +150,27 @@ def _cause(outcome: ActionResult) -> str:
     return outcome.error or outcome.message or "no cause given"
 
 
-async def execute_in_process(
-    checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
-) -> CheckpointResult:
-    """One run with resources created for it: for `Checkpoint.run` and scripts. Long-lived
-    processes keep one `CheckpointExecutor` instead."""
+@asynccontextmanager
+async def open_executor() -> AsyncIterator[CheckpointExecutor]:
+    """A `CheckpointExecutor` with a one-thread pool and an action context of its own, closed
+    on exit: for `Checkpoint.run`, ``async with checkpoint`` and scripts. Long-lived processes
+    keep one `CheckpointExecutor` instead."""
     thread_pool = ThreadPoolExecutor(1, thread_name_prefix="checkfleet-validate")
     try:
         async with AsyncExecutionContext() as action_context:
-            executor = CheckpointExecutor(thread_pool=thread_pool, action_context=action_context)
-            return await executor.execute(checkpoint, run_id=run_id, context=context)
+            yield CheckpointExecutor(thread_pool=thread_pool, action_context=action_context)
     finally:
         # After a timeout the validation thread may still be scanning; it was told to stop,
         # and waiting for it here would make the timeout meaningless.
         thread_pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def execute_in_process(
+    checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
+) -> CheckpointResult:
+    """One run with resources created for it (`open_executor`)."""
+    async with open_executor() as executor:
+        return await executor.execute(checkpoint, run_id=run_id, context=context)
 
 
 def execute_blocking(

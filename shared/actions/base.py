@@ -54,8 +54,23 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
             except ConfigError:  # unset: nothing to hide
                 continue
 
-    async def _close_private_resources(self) -> None:
-        await close_http_session()  # the private loop ends here, and its session with it
+    def execute(self, checkpoint_result: CheckpointResult) -> ActionResult:
+        """Run the action from synchronous code in a private event loop (blocks; not from
+        inside an event loop: await `execute_async` there)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._execute_privately(checkpoint_result))
+        raise RuntimeError(
+            f"{type(self).__name__}.execute() blocks and cannot run inside an event loop; "
+            "await execute_async() instead"
+        )
+
+    async def _execute_privately(self, checkpoint_result: CheckpointResult) -> ActionResult:
+        try:
+            return await self.execute_async(checkpoint_result)
+        finally:
+            await close_http_session()  # the private loop ends here, and its session with it
 
 
 class BaseAction(BuiltinAction[ConfigT], Generic[ConfigT]):

@@ -145,27 +145,6 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
 
     # -- running ----------------------------------------------------------------------------
 
-    def execute(self, checkpoint_result: CheckpointResult) -> ActionResult:
-        """Run the action from synchronous code in a private event loop (blocks; not from
-        inside an event loop: await `execute_async` there)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self._execute_privately(checkpoint_result))
-        raise RuntimeError(
-            f"{type(self).__name__}.execute() blocks and cannot run inside an event loop; "
-            "await execute_async() instead"
-        )
-
-    async def _execute_privately(self, checkpoint_result: CheckpointResult) -> ActionResult:
-        try:
-            return await self.execute_async(checkpoint_result)
-        finally:
-            await self._close_private_resources()
-
-    async def _close_private_resources(self) -> None:
-        """Release what `execute`'s private loop opened (an HTTP session, say)."""
-
     def skip_reason(self, checkpoint_result: CheckpointResult) -> str | None:
         """Why this action does not run for `checkpoint_result`, or None when it does."""
         if not self.enabled:

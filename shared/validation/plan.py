@@ -23,7 +23,7 @@ from typing import Any, Literal
 import polars as pl
 
 from shared.errors import SpecError
-from shared.problems import join_path
+from shared.problems import ConfigProblem, join_path, problems_of, raise_problems
 from shared.sources import open_source
 from shared.validators import AllValues, FirstRows, Validator
 
@@ -75,8 +75,8 @@ def scan_engine(source: str) -> Engine:
 def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     """Open `source` lazily, read its schema, and let every validator add its expressions.
 
-    `SpecError` when a validator's config does not fit the data (an unknown column, say),
-    located at ``validators[i]...`` and naming the validator.
+    `SpecError` when validators' configs do not fit the data (unknown columns, say), listing
+    every one, each located at ``validators[i]...`` and naming its validator.
     """
     frame = open_source(source)
     schema = frame.collect_schema()
@@ -84,15 +84,17 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     parts: list[tuple[str, FirstRows | AllValues]] = []
     series_columns: set[str] = set()
     planned = []
+    problems: list[ConfigProblem] = []
     for index, validator in enumerate(validators):
         try:
             local = validator.plan(schema)
-        except SpecError as exc:
-            message = str(exc)
-            if exc.path and message.startswith(f"{exc.path}: "):
-                message = message[len(exc.path) + 2 :]
-            path = join_path(f"validators[{index}]", exc.path or "")
-            raise SpecError(f"validator {validator.name!r}: {message}", path=path) from exc
+        except SpecError as exc:  # every validator's problems are reported, not the first
+            for problem in problems_of(exc):
+                path = join_path(f"validators[{index}]", problem.path)
+                problems.append(
+                    ConfigProblem(path, f"validator {validator.name!r}: {problem.message}")
+                )
+            continue
         part = PlannedValidator(index, validator)
         for number, (key, query_part) in enumerate(local.items()):
             alias = f"v{index}_{number}"
@@ -104,6 +106,7 @@ def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
                 if isinstance(query_part, AllValues):
                     series_columns.add(alias)
         planned.append(part)
+    raise_problems(problems)
     engine = scan_engine(source)
     if engine == "in-memory":
         # A small file is read whole anyway: the parts join the reductions' select, which

@@ -131,8 +131,18 @@ def test_outlier_uses_tukey_fences(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["null", "not_null", "unique", "duplicate", "format", "type", "outlier", "range"]
-    + ["distribution", "row_count"],
+    [
+        "null",
+        "not_null",
+        "unique",
+        "duplicate",
+        "format",
+        "type",
+        "outlier",
+        "range",
+        "distribution",
+        "row_count",
+    ],
 )
 def test_every_bare_name_runs(tmp_path: Path, name: str) -> None:
     result = run_one(tmp_path, FRAME, name)
