@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -54,7 +53,7 @@ from shared.checkpoint_fields import (
 from shared.errors import SpecError
 from shared.models import CheckpointResult, CheckpointStatus, Severity
 from shared.problems import ConfigProblem, problems_of, raise_problems
-from shared.sources import resolve_reader
+from shared.sources import SourceValue, plain_source, source_label, source_problems
 from shared.specs import TYPE_FIELD, component_spec
 from shared.validators.base import Validator
 from shared.validators.entries import ValidatorEntry, entry_spec
@@ -132,7 +131,7 @@ class Checkpoint:
     def __init__(
         self,
         name: str,
-        data_source: str | os.PathLike[str] = "",
+        data_source: SourceValue = "",
         validators: Sequence[ValidatorEntry] | None = None,
         validator_config: Mapping[str, Mapping[str, Any]] | None = None,
         actions: Sequence[Action | str | Mapping[str, Any]] | None = None,
@@ -158,7 +157,8 @@ class Checkpoint:
         `run` / `run_async` (sync or async; it stays in this process, never in the spec)."""
         problems: list[ConfigProblem] = []
         self.name: str = parse_name(name, problems)
-        self.data_source: str = parse_data_source(data_source, problems)
+        #: A path, glob or URL, a ``{"uri": ..., **options}`` map, or (in-process) a frame.
+        self.data_source: SourceValue = parse_data_source(data_source, problems)
         entries = list(validators or [])
         if schema is not None:
             entries.append({"type": "schema", "config": {"columns": dict(schema)}})
@@ -242,7 +242,7 @@ class Checkpoint:
         strategy = self.strategy.to_spec()
         return {
             "name": self.name,
-            "data_source": self.data_source,
+            "data_source": copy.deepcopy(plain_source(self.data_source)),
             "validators": [entry_spec(validator) for validator in self.validators],
             "validator_config": {},
             "actions": [
@@ -289,8 +289,7 @@ class Checkpoint:
         except SpecError as exc:
             problems.extend(problems_of(exc))
             # What validate() would add, so a fixed file does not reveal new problems.
-            if isinstance(fields["data_source"], str):
-                problems.extend(source_problems(fields["data_source"]))
+            problems.extend(source_problems(fields["data_source"]))
         raise_problems(problems, prefix=path)
         return checkpoint
 
@@ -355,7 +354,7 @@ class Checkpoint:
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        return f"Checkpoint(name={self.name!r}, data_source={self.data_source!r})"
+        return f"Checkpoint(name={self.name!r}, data_source={source_label(self.data_source)!r})"
 
 
 def _callable_or_none(value: object) -> bool:
@@ -376,15 +375,6 @@ def to_async_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     copied.validators = list(checkpoint.validators)
     copied._session = copied._executor = None
     return copied
-
-
-def source_problems(data_source: str) -> list[ConfigProblem]:
-    """The problem with a data source no registered reader serves (none when one does)."""
-    try:
-        resolve_reader(data_source)
-    except SpecError as exc:
-        return problems_of(exc, prefix="data_source")
-    return []
 
 
 def new_run_id() -> str:

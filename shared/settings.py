@@ -31,6 +31,9 @@ CHECKFLEET_ACTION_LIMITS        (none)                       per action type lim
 CHECKFLEET_STORE_URL            (none)                       results store: ``sqlite:///path`` or
                                                              ``postgresql://...``; in-process runs
                                                              default to .checkfleet/history.db
+CHECKFLEET_DASHBOARD_TOKEN      (none)                       the token the dashboard asks for
+                                                             before it acts (cancel, re-run,
+                                                             requeue); read-only when unset
 =============================== ============================ =====================================
 """
 
@@ -154,6 +157,12 @@ def _non_empty(raw: str) -> str:
     return raw.strip()
 
 
+def _token(raw: str) -> str:
+    if len(raw.strip()) < 12:
+        raise ValueError("must be at least 12 characters (a secret, not a word)")
+    return raw.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable through the environment; see the module docstring."""
@@ -177,6 +186,8 @@ class Settings:
     action_limits: tuple[tuple[str, int], ...] = field(default=())
     #: The results store's URL; None: workers record nothing, in-process runs use the default.
     store_url: str | None = None
+    #: The dashboard's token for actions; None keeps it read-only. Never shown or logged.
+    dashboard_token: str | None = field(default=None, repr=False)
 
     @property
     def keys(self) -> Keys:
@@ -223,6 +234,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_METRICS_PORT": ("metrics_port", _port),
     "CHECKFLEET_ACTION_LIMITS": ("action_limits", _limits),
     "CHECKFLEET_STORE_URL": ("store_url", _store_url),
+    "CHECKFLEET_DASHBOARD_TOKEN": ("dashboard_token", _token),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

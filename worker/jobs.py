@@ -3,17 +3,18 @@ jobs whose bytes could not be decoded."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from pydantic import ValidationError
 
 from shared import codec
-from shared.job import RunRequest, usable_run_id
+from shared.job import CANCELLED_MESSAGE, RunRequest, usable_run_id
 from shared.logs import bind_run
 from shared.models import CheckpointResult
 from shared.validation import error_result
-from worker.state import STATE_KEY, WorkerState
+from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,14 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             return result.to_dict()
         heartbeat.jobs_in_progress += 1
         try:
-            result = await state.executor.execute_request(
-                request, run_id=run_id, catalog=state.catalog
-            )
+            try:
+                result = await state.executor.execute_request(
+                    request, run_id=run_id, catalog=state.catalog
+                )
+            except asyncio.CancelledError:
+                if job_id in ctx.get(ABORTING_KEY, ()):  # an operator's cancel, not a shutdown
+                    await _publish_cancelled(state, request, run_id)
+                raise
             # Counted and logged before publishing: a client that sees the result sees a job
             # that is about to end, not one still doing bookkeeping.
             state.metrics.record_result(result)
@@ -67,6 +73,13 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             heartbeat.jobs_in_progress -= 1
         heartbeat.jobs_done += 1
     return result.to_dict()
+
+
+async def _publish_cancelled(state: WorkerState, request: RunRequest, run_id: str) -> None:
+    result = error_result(request.checkpoint_label, run_id=run_id, message=CANCELLED_MESSAGE)
+    await state.publisher.publish(result, reply_to=request.reply_to)
+    state.metrics.record_result(result)
+    logger.info("run cancelled by an operator")
 
 
 async def _reject(state: WorkerState, job_id: str, payload: Any, error: ValidationError) -> Any:

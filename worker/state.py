@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.async_base import AsyncExecutionContext
-from shared.catalog import CheckpointCatalog
-from shared.execution import CheckpointExecutor
-from shared.metrics import MetricsServer, WorkerMetrics
-from shared.publishing import ResultPublisher
-from shared.settings import Settings
-from worker.monitor import WorkerMonitor
+if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays light
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared.async_base import AsyncExecutionContext
+    from shared.catalog import CheckpointCatalog
+    from shared.execution import CheckpointExecutor
+    from shared.metrics import MetricsServer, WorkerMetrics
+    from shared.publishing import ResultPublisher
+    from shared.settings import Settings
+    from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
+#: Key of the set of job ids arq is aborting (`Worker.aborting_tasks`) in the worker context:
+#: a cancelled job tells an abort (publish a "cancelled" result) from a shutdown (re-queued).
+ABORTING_KEY = "checkfleet_aborting"
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ from shared.arq_protocol import (
     take_job_slots,
     worker_claimer,
 )
+from worker.state import ABORTING_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class WakingWorker(Worker):
         # arq sleeps poll_delay between iterations; here the wait happens in _poll_iteration.
         kwargs["poll_delay"] = 0
         super().__init__(*args, **kwargs)
+        self.ctx[ABORTING_KEY] = self.aborting_tasks  # the same set object arq updates
         self.wake_channel = wake_channel
         self.idle_poll_s = idle_poll_s
         self._wake: asyncio.Event | None = None
