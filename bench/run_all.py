@@ -27,6 +27,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--scenario", "bare", "--repeat", "5"],
         ["--scenario", "bare", "--rows", "20000", "--repeat", "1"],
     ),
+    ("sql_source.py", [], ["--rows", "20000", "--repeat", "1"]),
 ]
 
 

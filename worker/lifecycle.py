@@ -19,6 +19,7 @@ from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
 from worker.monitor import WorkerMonitor
+from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
         monitor.start()
+        reloader = DefinitionsReloader(ctx[STATE_KEY], settings.checkpoints)
+        reloader.start()
+        ctx[STATE_KEY].reloader = reloader
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",
             heartbeat.worker_id,
@@ -79,6 +83,8 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         state: WorkerState | None = ctx.pop(STATE_KEY, None)
         if state is None:
             return
+        if state.reloader is not None:
+            await state.reloader.stop()
         await state.monitor.stop()
         if state.metrics_server is not None:
             state.metrics_server.close()

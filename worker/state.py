@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.publishing import ResultPublisher
     from shared.settings import Settings
     from worker.monitor import WorkerMonitor
+    from worker.reload import DefinitionsReloader
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
@@ -34,3 +35,5 @@ class WorkerState:
     metrics: WorkerMetrics
     monitor: WorkerMonitor
     metrics_server: MetricsServer | None = None
+    #: Reloads `catalog` on SIGHUP and when the definitions file changes.
+    reloader: DefinitionsReloader | None = None

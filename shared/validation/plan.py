@@ -21,7 +21,7 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ import polars as pl
 from shared.errors import SpecError
 from shared.problems import ConfigProblem, join_path, problems_of, raise_problems
 from shared.sources import DataSource, read_source, resolve_source
-from shared.validators import AllValues, FirstRows, Subquery, Validator
+from shared.validators import AllValues, FirstRows, QueryPart, Subquery, Validator
 
 Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
@@ -91,6 +91,10 @@ class ScanPlan:
     #: Whole columns imploded into a reductions frame (in-memory engine), handed over as
     #: `pl.Series`, not Python lists.
     series_columns: frozenset[str] = frozenset()
+    #: Every part by its output column, the row count included: what `shared.pushdown`
+    #: compiles to SQL instead of running the queries (a ``where`` filter or a `Subquery`
+    #: makes the plan one it does not push down).
+    parts: dict[str, QueryPart] = field(default_factory=dict)
 
 
 def scan_engine(source: DataSource | str) -> Engine:
@@ -131,6 +135,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
     subqueries: dict[str, tuple[str | None, Subquery]] = {}
     samples: list[tuple[str, str | None, FirstRows, str | None]] = []
     series_columns: set[str] = set()
+    by_alias: dict[str, QueryPart] = {ROW_COUNT_COLUMN: pl.len()}
     for index, validator in enumerate(validators):
         try:
             where = validator.where_filter(schema)
@@ -149,10 +154,13 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
             part.rows_alias = f"{group}_rows"
             filters[group] = where
             groups[group] = [pl.len().alias(part.rows_alias)]
+            # Not a part SQL push-down knows: it scans instead of ignoring the filter.
+            by_alias[part.rows_alias] = Subquery(_filtered_by(where))
         for number, key in enumerate(local):
             part.aliases[key] = f"v{index}_{number}"
         for key, query_part in local.items():
             alias = part.aliases[key]
+            by_alias[alias] = query_part
             if isinstance(query_part, pl.Expr):
                 groups[group].append(query_part.alias(alias))
             elif isinstance(query_part, AllValues):
@@ -194,6 +202,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
             source=source_frame,
             engine=engine,
             series_columns=frozenset(series_columns),
+            parts=by_alias,
         )
 
     plan = built(frame)
@@ -210,6 +219,13 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
         plan = built(frame.select(_read_columns(schema, used)).cache())
         plan.materialize_samples = True
     return plan
+
+
+def _filtered_by(where: pl.Expr) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.filter(where)
+
+    return build
 
 
 def _samples_query(samples: Sequence[_Sample], source: pl.LazyFrame) -> pl.LazyFrame:

@@ -38,6 +38,8 @@ TREND_RUNS = 20
 STREAM_WINDOW = 1000
 #: Runs a checkpoint page charts.
 CHART_RUNS = 100
+#: Figures of the store that the first charts (rows, duration) show already.
+CHARTED_ALREADY = {("run", "row_count"), ("run", "duration_ms")}
 
 
 class FleetUnavailable(Exception):
@@ -153,6 +155,8 @@ class FleetView:
             return series
         figures: dict[str, Series] = {}
         for point in await self.store.figures(FigureQuery(checkpoint=checkpoint, runs=CHART_RUNS)):
+            if (point.validator, point.metric) in CHARTED_ALREADY:
+                continue
             where = f" {point.column}" if point.column else ""
             label = f"{point.validator}{where}: {point.metric}"
             figures.setdefault(label, Series(label)).points.append(
