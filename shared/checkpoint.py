@@ -298,7 +298,8 @@ class Checkpoint:
     ) -> CheckpointResult:
         """Validate the data, then run the actions through the strategy, in-process and within
         `timeout_s`. Never raises for bad input: the result has status ``error`` and says why."""
-        from shared.execution import execute_blocking  # execution imports this module
+        # Imported on the first run: defining a checkpoint does not need the executor.
+        from shared.execution import execute_blocking
 
         result = execute_blocking(self, run_id=run_id or new_run_id(), context=context)
         if self.on_complete is not None:
@@ -327,12 +328,12 @@ class Checkpoint:
 
     async def __aenter__(self) -> Self:
         """Hold a thread pool and an action context for the `run_async` calls inside."""
-        from shared.execution import open_executor
+        from shared.execution import CheckpointExecutor
 
         if self._session is not None:
             raise RuntimeError(f"checkpoint {self.name!r} is already entered")
         stack = AsyncExitStack()
-        self._executor = await stack.enter_async_context(open_executor())
+        self._executor = await stack.enter_async_context(CheckpointExecutor())
         self._session = stack
         return self
 

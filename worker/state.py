@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays light
-    from concurrent.futures import ThreadPoolExecutor
-
-    from shared.async_base import AsyncExecutionContext
     from shared.catalog import CheckpointCatalog
     from shared.execution import CheckpointExecutor
     from shared.metrics import MetricsServer, WorkerMetrics
@@ -28,8 +25,6 @@ ABORTING_KEY = "checkfleet_aborting"
 class WorkerState:
     settings: Settings
     catalog: CheckpointCatalog
-    thread_pool: ThreadPoolExecutor
-    action_context: AsyncExecutionContext
     executor: CheckpointExecutor
     publisher: ResultPublisher
     metrics: WorkerMetrics

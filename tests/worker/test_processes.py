@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from arq.connections import ArqRedis
 
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.settings import Settings
 from tests.support.processes import REPO_ROOT, ManagedProcess, waking_worker_argv, worker_argv
 from tests.support.redis_server import RedisServer

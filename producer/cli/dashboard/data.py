@@ -24,7 +24,7 @@ from producer.client.dead_letters import DeadLetter, list_dead_letters
 from producer.client.recent_results import ResultFilter, recent_results
 from producer.client.result_stream import ResultEntry
 from shared import codec
-from shared.errors import DecodeError
+from shared.errors import DecodeError, FleetUnavailable
 from shared.fleet import FleetStats, read_fleet_stats
 from shared.models import CheckpointResult
 from shared.settings import Settings
@@ -40,10 +40,6 @@ STREAM_WINDOW = 1000
 CHART_RUNS = 100
 #: Figures of the store that the first charts (rows, duration) show already.
 CHARTED_ALREADY = {("run", "row_count"), ("run", "duration_ms")}
-
-
-class FleetUnavailable(Exception):
-    """Redis did not answer; the message is shown on the page."""
 
 
 @dataclass(slots=True)
