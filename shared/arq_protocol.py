@@ -68,6 +68,8 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
     "_poll_iteration": ("self",),
     "start_jobs": ("self", "job_ids"),
     "_release_sem_dec_counter_on_complete": ("self",),
+    # wrapped: a job whose bookkeeping Redis refused gives its claim back
+    "run_job": ("self", "job_id", "score"),
 }
 #: The methods of `Worker` the job-slot functions below call, with their parameters.
 WORKER_CALLS: dict[str, tuple[str, ...]] = {

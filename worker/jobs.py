@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
+from arq.worker import Retry
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from shared import codec
 from shared.job import CANCELLED_MESSAGE, RunRequest, usable_run_id
 from shared.logs import bind_run
 from shared.models import CheckpointResult
+from shared.redis_connection import access_problem
 from shared.validation import error_result
 from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
+
+#: Seconds before arq's job timeout at which a run whose result cannot be published yet is
+#: handed back to arq (re-queued) instead of being failed by the timeout.
+PUBLISH_MARGIN_S = 5.0
 
 
 async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
@@ -26,6 +34,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     those as keyword arguments. Returns the result as plain data (arq keeps it for
     ``job.result()``), or a note that the job was dead-lettered.
     """
+    started = time.monotonic()  # arq's job timeout counts from about now
     state: WorkerState = ctx[STATE_KEY]
     job_id: str = ctx["job_id"]
     payload = _payload_of(args, kwargs)
@@ -49,6 +58,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
             logger.warning("rejected: %s", reason)
             return result.to_dict()
         heartbeat.jobs_in_progress += 1
+        await state.monitor.run_started(job_id)
         try:
             try:
                 result = await state.executor.execute_request(
@@ -68,11 +78,36 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
                 len(result.issues),
                 f"; error: {result.error}" if result.error else "",
             )
-            await state.publisher.publish(result, reply_to=reply_to)
+            await publish_until_accepted(state, result, reply_to, started)
         finally:
             heartbeat.jobs_in_progress -= 1
+            await state.monitor.run_ended(job_id)
         heartbeat.jobs_done += 1
     return result.to_dict()
+
+
+async def publish_until_accepted(
+    state: WorkerState, result: CheckpointResult, reply_to: str | None, started: float
+) -> None:
+    """Publish, retrying while Redis refuses the write (``OOM``, ``READONLY``) or is away
+    beyond the client's own retries: the result stays in memory. Shortly before arq's job
+    timeout the job is handed back to arq for a later retry instead (its result is then
+    published by that run, once)."""
+    deadline = started + state.settings.job_timeout_s - PUBLISH_MARGIN_S
+    delay_s = 0.5
+    while True:
+        try:
+            await state.publisher.publish(result, reply_to=reply_to)
+            return
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise
+            if time.monotonic() + delay_s >= deadline:
+                logger.warning("cannot publish the result (%s); handing the run back", exc)
+                raise Retry(defer=PUBLISH_MARGIN_S) from exc
+            logger.warning("cannot publish the result yet (%s); retrying in %.1f s", exc, delay_s)
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, 10.0)
 
 
 async def _publish_cancelled(state: WorkerState, request: RunRequest, run_id: str) -> None:

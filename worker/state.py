@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.metrics import MetricsServer, WorkerMetrics
     from shared.publishing import ResultPublisher
     from shared.settings import Settings
+    from shared.validation.scan_process import ScanProcesses
     from worker.monitor import WorkerMonitor
     from worker.reload import DefinitionsReloader
 
@@ -29,6 +30,7 @@ class WorkerState:
     publisher: ResultPublisher
     metrics: WorkerMetrics
     monitor: WorkerMonitor
+    scan_processes: ScanProcesses
     metrics_server: MetricsServer | None = None
     #: Reloads `catalog` on SIGHUP and when the definitions file changes.
     reloader: DefinitionsReloader | None = None

@@ -11,6 +11,11 @@ It also claims the jobs it reads in one round trip for all its free slots
 `Worker` it overrides, and the job-slot bookkeeping they share with arq, are listed and
 implemented in `shared.arq_protocol` (`WORKER_OVERRIDES`), where a contract test checks them.
 
+It outlives write refusals where arq's worker exits: when Redis refuses a write (``OOM``
+under ``noeviction``, ``READONLY`` during a failover) or stays away longer than the client's
+retries, a poll backs off and tries again, and a job whose bookkeeping failed gives back its
+claim, so it runs again (its result is still published once) instead of waiting for the lease.
+
 ``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
 which works the same with polling latency and per-job claims.
 """
@@ -23,6 +28,7 @@ import logging
 from typing import Any
 
 from arq.worker import Worker
+from redis.exceptions import RedisError
 
 from shared.arq_protocol import (
     JobClaimer,
@@ -32,6 +38,8 @@ from shared.arq_protocol import (
     take_job_slots,
     worker_claimer,
 )
+from shared.keys import Keys
+from shared.redis_connection import access_problem
 from worker.state import ABORTING_KEY
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,8 @@ logger = logging.getLogger(__name__)
 #: Seconds an idle worker waits for a wake before it looks at the queue anyway.
 DEFAULT_IDLE_POLL_S = 1.0
 _RESUBSCRIBE_DELAY_S = 0.5
+#: Longest pause between polls while Redis refuses writes.
+REFUSAL_BACKOFF_CAP_S = 5.0
 
 
 class WakingWorker(Worker):
@@ -54,9 +64,25 @@ class WakingWorker(Worker):
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
+        self._refusals = 0
 
     async def _poll_iteration(self) -> None:
-        await super()._poll_iteration()
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise  # not an outage: python -m worker exits with the reason
+            self._refusals += 1
+            pause_s = min(REFUSAL_BACKOFF_CAP_S, 0.25 * 2 ** min(self._refusals, 5))
+            logger.warning(
+                "Redis refused the worker (%s: %s); runs in flight go on, next poll in %.1f s",
+                type(exc).__name__,
+                exc,
+                pause_s,
+            )
+            await asyncio.sleep(pause_s)
+            return
+        self._refusals = 0
         if self.burst:
             return
         wake = self._ensure_listening()
@@ -110,6 +136,18 @@ class WakingWorker(Worker):
                     logger.debug("job %s already running elsewhere", job_id)
                     continue
                 start_claimed_job(self, job_id, score)
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        try:
+            await super().run_job(job_id, score)
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise
+            # arq could not start or finish the job's bookkeeping: without its claim the job
+            # runs again once Redis accepts writes, rather than after the lease.
+            logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
+            with contextlib.suppress(RedisError, OSError):
+                await self.pool.delete(Keys.arq_in_progress(job_id))
 
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:

@@ -96,6 +96,20 @@ class ScanPlan:
     #: makes the plan one it does not push down).
     parts: dict[str, QueryPart] = field(default_factory=dict)
 
+    @property
+    def job(self) -> ScanJob:
+        """The collecting part of the plan (`collect_row`), picklable for file sources."""
+        return ScanJob(
+            self.rows,
+            self.columns,
+            self.subqueries,
+            self.samples,
+            self.source,
+            self.materialize_samples,
+            self.series_columns,
+            self.engine,
+        )
+
 
 def scan_engine(source: DataSource | str) -> Engine:
     """The engine for `source`: in-memory for one small local file or a frame already in
@@ -247,6 +261,26 @@ def run_scan(plan: ScanPlan) -> dict[str, Any]:
     wants its sample, the second. The outputs by column name; `AllValues` columns as
     `pl.Series` (a Python list of millions of values would not fit), `Subquery` outputs as
     a map of their one row, samples as lists (None when not read: nothing failed)."""
+    return collect_row(plan.job)
+
+
+@dataclass(frozen=True)
+class ScanJob:
+    """What `collect_row` needs of a plan: plain data and lazy frames, so a plan over a file
+    can be pickled to a scan process (`shared.validation.scan_process`)."""
+
+    rows: list[pl.LazyFrame]
+    columns: dict[str, pl.LazyFrame]
+    subqueries: dict[str, pl.LazyFrame]
+    samples: list[_Sample]
+    source: pl.LazyFrame
+    materialize_samples: bool
+    series_columns: frozenset[str]
+    engine: Engine
+
+
+def collect_row(plan: ScanJob) -> dict[str, Any]:
+    """`run_scan`'s work, from the parts of a plan that can travel to a scan process."""
     first = [*plan.rows, *plan.columns.values(), *plan.subqueries.values()]
     frames = pl.collect_all(first, engine=plan.engine)
     row: dict[str, Any] = {}

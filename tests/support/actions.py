@@ -51,3 +51,11 @@ async def probe_concurrency(result: CheckpointResult) -> str:
     finally:
         ConcurrencyProbe.running -= 1
     return "probed"
+
+
+def record_side_effect(result: CheckpointResult) -> str:
+    """Appends the run id to the file CHECKFLEET_TEST_SIDE_EFFECTS names: a side effect a
+    test can count across processes."""
+    with open(os.environ["CHECKFLEET_TEST_SIDE_EFFECTS"], "a") as effects:
+        effects.write(result.run_id + "\n")
+    return "recorded"
