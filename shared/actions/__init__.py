@@ -1,12 +1,13 @@
 """Built-in actions, importable as the seed page does (``from shared.actions import ...``).
 
 Each registers its ``action_type`` in `shared.specs.ACTIONS`: ``slack``, ``webhook``,
-``store_result``, ``custom``, ``email``, ``pagerduty``, ``opsgenie``, ``teams``, ``html_report``.
+``store_result``, ``custom``, ``email``, ``pagerduty``, ``opsgenie``, ``teams``, ``html_report``;
+``slack_notification`` is another name of ``slack`` (the reference framework's).
 """
 
 from __future__ import annotations
 
-from shared.actions.base import BuiltinAction
+from shared.actions.base import BaseAction, BuiltinAction
 from shared.actions.custom import CustomAction, CustomConfig
 from shared.actions.email import EmailConfig, EmailNotification
 from shared.actions.html_report import HtmlReport, HtmlReportConfig
@@ -17,8 +18,12 @@ from shared.actions.slack import SlackConfig, SlackNotification
 from shared.actions.store import StoreResult, StoreResultConfig
 from shared.actions.teams import TeamsConfig, TeamsNotification
 from shared.actions.webhook import WebhookAction, WebhookConfig
+from shared.specs import ACTIONS
+
+ACTIONS.register("slack_notification", SlackNotification)
 
 __all__ = [
+    "BaseAction",
     "BuiltinAction",
     "CustomAction",
     "CustomConfig",

@@ -15,6 +15,9 @@ from shared.validators.bounds import relative_excess
 
 
 class RowCountConfig(ValidatorConfig):
+    """Bounds of the row count; with neither (a bare ``row_count``) the data must not be
+    empty."""
+
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
     #: Without min and max: how many earlier runs the count is compared with.
@@ -72,6 +75,18 @@ class RowCountValidator(Validator[RowCountConfig]):
 
     def _against_history(self, row_count: int) -> Evaluation:
         config = self.config
+        if row_count < 1:  # whatever the history, empty data is too few rows
+            evaluation = Evaluation(figures={"rows": row_count})
+            issue = self.make_issue(
+                column=None,
+                issue_type="too_few_rows",
+                count=1,
+                ratio=1.0,
+                message="the data has 0 rows, expected at least 1",
+            )
+            if issue is not None:
+                evaluation.issues.append(issue)
+            return evaluation
         past = [run.row_count for run in self.past_runs().completed()][: config.baseline_runs]
         if not past:
             return Evaluation(figures={"rows": row_count, "baseline": first_baseline(self)})
