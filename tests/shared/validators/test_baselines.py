@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from shared.checkpoint import Checkpoint
-from shared.models import CheckpointResult
+from shared.models import CheckpointResult, CheckpointStatus
 from shared.validation import validate_checkpoint
 from shared.validators.history import FIRST_BASELINE, NO_HISTORY, PastRuns
 from tests.support.checkpoints import write_frame
