@@ -5,9 +5,12 @@
     CheckfleetError                  root: catch this to catch everything of ours
     ├── ConfigError                  fix the configuration, retrying will not help
     │   ├── SettingsError            a CHECKFLEET_* environment variable is invalid
-    │   └── SpecError                a checkpoint, validator, action or trigger spec is invalid
-    │       └── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   ├── SpecError                a checkpoint, validator, action or trigger spec is invalid
+    │   │   └── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   └── SpecRefusedError         an inline spec the worker's policy refuses (names the rule
+    │                                and the setting that would allow it)
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
+    │   └── SignatureError           a request unsigned, stale or forged where signing is on
     ├── TransientError               the operation may succeed if retried later
     │   └── BackendUnavailableError  Redis (or another backend) cannot be reached
     └── ExecutionError               a run could not complete: report it as an `error` result
@@ -64,8 +67,24 @@ class UnknownTypeError(SpecError):
         super().__init__(f"unknown {kind} {name!r}; known: {listing}", path=path)
 
 
+class SpecRefusedError(ConfigError):
+    """An inline spec that the worker's trust policy refuses; nothing of it ran.
+
+    `refusals` are the broken rules, each naming the setting that would allow it.
+    """
+
+    def __init__(self, refusals: Iterable[object]) -> None:
+        self.refusals = list(refusals)
+        listing = "; ".join(str(refusal) for refusal in self.refusals)
+        super().__init__(f"inline spec refused: {listing}")
+
+
 class DecodeError(CheckfleetError):
     """Bytes that are not a valid checkfleet message (garbage, pickle, wrong schema)."""
+
+
+class SignatureError(DecodeError):
+    """A request without a valid signature while `CHECKFLEET_SIGNING_KEY` is set."""
 
 
 class TransientError(CheckfleetError):

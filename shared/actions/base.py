@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from shared.actions.http import close_http_session
 from shared.async_base.action import AsyncBaseAction
@@ -22,6 +22,9 @@ from shared.models import ActionResult, CheckpointResult
 
 ConfigT = TypeVar("ConfigT", bound=ActionConfig)
 
+#: Kinds of `BuiltinAction.reach_fields`.
+Reach = Literal["url", "host", "directory", "function"]
+
 
 class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
     """Base of the built-in actions."""
@@ -30,6 +33,10 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
     env_fields: ClassVar[tuple[str, ...]] = ()
     #: Config fields whose expanded values must never be shown.
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: What each outward-reaching config field names, for the inline-spec policy
+    #: (`shared.trust`): ``url`` or ``host`` (sent to), ``directory`` (written under),
+    #: ``function`` (imported and called).
+    reach_fields: ClassVar[dict[str, Reach]] = {}
 
     def __init__(self, config: ConfigT | None = None, /, **overrides: Any) -> None:
         super().__init__(config, **overrides)

@@ -9,7 +9,9 @@ suffix, so ``mydb://orders.csv`` reaches the ``mydb`` reader.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePosixPath
 
 import polars as pl
@@ -47,6 +49,27 @@ def resolve_reader(location: str) -> Reader:
     return READERS.get(source_key(location))
 
 
+#: Judges a location before it is read; raises to refuse it (see `guard_sources`).
+SourceGuard = Callable[[str], None]
+_GUARD: ContextVar[SourceGuard | None] = ContextVar("checkfleet_source_guard", default=None)
+
+
+@contextmanager
+def guard_sources(guard: SourceGuard | None) -> Iterator[None]:
+    """Every `open_source` in the block (and in threads started with a copy of its context)
+    asks `guard` first: how a worker keeps an inline spec's reads inside its data roots."""
+    token = _GUARD.set(guard)
+    try:
+        yield
+    finally:
+        _GUARD.reset(token)
+
+
 def open_source(location: str) -> pl.LazyFrame:
-    """The lazy scan of `location` by its registered reader."""
-    return resolve_reader(location)(location)
+    """The lazy scan of `location` by its registered reader, once the active guard (if any)
+    allowed it. Every reader is reached through here, so the guard sees every read."""
+    reader = resolve_reader(location)
+    guard = _GUARD.get()
+    if guard is not None:
+        guard(location)
+    return reader(location)
