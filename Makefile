@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(CODE)
+	$(BIN)/lint-imports
 
 # Every benchmark at full size (about ten minutes on 2 cores); bench-smoke: a tiny version of
 # each that only checks the scripts run (CI). One benchmark: $(BIN)/python bench/<name>.py.

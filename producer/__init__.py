@@ -1,1 +1,3 @@
-"""The producer side: the scheduler process and the client API that enqueues runs."""
+"""The producer side, one subpackage a job: `producer.scheduler` (the scheduler process),
+`producer.client` (the API other services use; the seed's names in `producer.async_runner`)
+and `producer.cli` (the `checkfleet` command and the demo)."""

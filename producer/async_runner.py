@@ -8,13 +8,13 @@ this process (``local``, the default when CHECKFLEET_REDIS_URL is unset), with o
 
 from __future__ import annotations
 
-from producer.backends import BackendKind, LocalBackend, RedisBackend, RunBackend
-from producer.parallel import run_checkpoint_async, run_checkpoints_parallel
-from producer.pool import CheckpointPool, PoolClosedError
-from producer.registry import register_checkpoint, unregister_checkpoint
-from producer.result_stream import ResultEntry, ResultGroup, ResultStream
-from producer.runner import AsyncCheckpointRunner, UndeliveredRunError
-from producer.runner_config import AsyncRunnerConfig
+from producer.client.backends import BackendKind, LocalBackend, RedisBackend, RunBackend
+from producer.client.parallel import run_checkpoint_async, run_checkpoints_parallel
+from producer.client.pool import CheckpointPool, PoolClosedError
+from producer.client.registry import register_checkpoint, unregister_checkpoint
+from producer.client.result_stream import ResultEntry, ResultGroup, ResultStream
+from producer.client.runner import AsyncCheckpointRunner, UndeliveredRunError
+from producer.client.runner_config import AsyncRunnerConfig
 
 __all__ = [
     "AsyncCheckpointRunner",

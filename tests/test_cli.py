@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from producer.cli import app
+from producer.cli.app import app
 from shared import __version__
 
 

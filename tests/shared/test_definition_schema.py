@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from producer.example import write_example
+from producer.cli.example import write_example
 from shared.checkpoint import SPEC_FIELDS
 from shared.definition_schema import _built_in, definition_schema, schema_text
 from shared.definitions import load_checkpoints

@@ -1,0 +1,65 @@
+"""The `checkfleet` command line: assembles the commands of `producer.cli.commands`."""
+
+from __future__ import annotations
+
+import typer
+
+from producer.cli.commands.demo import demo_command
+from producer.cli.commands.enqueue import enqueue_command
+from producer.cli.commands.init import init_command
+from producer.cli.commands.results import results_command
+from producer.cli.commands.run import run_command, validate_command
+from producer.cli.commands.scheduler import scheduler_command
+from producer.cli.commands.stats import stats_command
+from producer.cli.commands.worker import worker_command
+from shared import __version__
+from shared.errors import SettingsError
+from shared.logs import configure_logging
+from shared.settings import ENVIRONMENT_VARIABLES, Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="checkfleet",
+    help="A distributed runner for data-quality checkpoints.",
+    no_args_is_help=True,
+    add_completion=False,
+    epilog="Settings come from the environment: " + ", ".join(ENVIRONMENT_VARIABLES) + ".",
+)
+
+app.command("run")(run_command)
+app.command("validate")(validate_command)
+app.command("init")(init_command)
+app.command("worker")(worker_command)
+app.command("scheduler")(scheduler_command)
+app.command("enqueue")(enqueue_command)
+app.command("results")(results_command)
+app.command("stats")(stats_command)
+app.command("demo")(demo_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"checkfleet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """A distributed runner for data-quality checkpoints."""
+    try:
+        configure_logging(Settings.from_env())
+    except SettingsError:
+        pass  # each command reports a bad setting in its own terms (and exit code)
+
+
+def main() -> None:
+    app()

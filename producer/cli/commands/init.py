@@ -1,0 +1,37 @@
+"""`checkfleet init`: write the example project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from producer.cli.commands.common import JsonOption, reported_errors, stdout
+from producer.cli.example import EXAMPLE_STATUSES, write_example
+from producer.cli.render import print_json
+
+
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("."),
+    interval_s: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Schedule of each checkpoint, seconds.")
+    ] = 5.0,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an example checkpoints.yaml and sample data: one checkpoint per status."""
+    with reported_errors():
+        files = write_example(directory, interval_s=interval_s, force=force)
+    if as_json:
+        print_json(
+            stdout(),
+            {"config": str(files.config), "data_files": [str(path) for path in files.data_files]},
+        )
+        return
+    stdout().print(f"wrote {files.config}")
+    for path in files.data_files:
+        stdout().print(f"wrote {path}")
+    expected = ", ".join(f"{name} ({status})" for name, status in EXAMPLE_STATUSES.items())
+    stdout().print(f"checkpoints: {expected}")
+    stdout().print(f"next: [bold]checkfleet run {files.config}[/]")

@@ -1,0 +1,63 @@
+"""`checkfleet stats`: the state of a fleet, read from Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.table import Table
+
+from producer.cli.commands.common import JsonOption, reported_errors, stdout
+from producer.cli.commands.redis_access import command_redis, redacted
+from producer.cli.render import print_json
+from shared.fleet import FleetStats, heartbeat_age_s, read_fleet_stats
+from shared.models import CheckpointStatus
+from shared.settings import Settings
+
+
+def stats_command(as_json: JsonOption = False) -> None:
+    """Queue depth, live workers, runs in progress and recent results by status."""
+    with reported_errors():
+        settings = Settings.from_env()
+        stats = asyncio.run(fetch_stats(settings))
+    if as_json:
+        print_json(stdout(), stats.to_dict())
+        return
+    stdout().print(stats_table(stats, redacted(settings.redis_url)))
+    if stats.workers:
+        stdout().print(workers_table(stats))
+
+
+async def fetch_stats(settings: Settings) -> FleetStats:
+    async with command_redis(settings) as redis:
+        return await read_fleet_stats(redis, settings.keys)
+
+
+def stats_table(stats: FleetStats, where: str) -> Table:
+    table = Table(title=f"fleet at {where}", show_header=False)
+    table.add_column("figure", style="bold")
+    table.add_column("value", justify="right")
+    table.add_row("queue depth (waiting or running)", str(stats.queue_depth))
+    table.add_row("live workers", str(len(stats.workers)))
+    table.add_row("runs in progress", str(stats.jobs_in_progress))
+    table.add_row("results stream length", str(stats.results_stream_length))
+    table.add_row("dead letters", str(stats.dead_letters))
+    recent = sum(stats.recent_results.values())
+    for status in CheckpointStatus:
+        table.add_row(f"recent {status.value} (of {recent})", str(stats.recent_results[status]))
+    return table
+
+
+def workers_table(stats: FleetStats) -> Table:
+    table = Table(title="workers")
+    table.add_column("worker")
+    table.add_column("up s", justify="right")
+    table.add_column("in progress", justify="right")
+    table.add_column("done", justify="right")
+    for worker in stats.workers:
+        table.add_row(
+            worker.worker_id,
+            f"{heartbeat_age_s(worker):.0f}",
+            str(worker.jobs_in_progress),
+            str(worker.jobs_done),
+        )
+    return table

@@ -1,0 +1,123 @@
+"""`LocalBackend`: runs in this process, through the executor the workers use, so a local
+run behaves exactly like a run on the fleet (timeouts, error results, actions)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from producer.client.backends.base import Ticket, build_request, target_name
+from producer.client.local_enqueue import LocalEnqueuer
+from shared.actions import close_http_session, open_http_session
+from shared.actions.http import has_http_session
+from shared.async_base import AsyncExecutionContext
+from shared.catalog import CheckpointCatalog
+from shared.checkpoint import Checkpoint
+from shared.execution import CheckpointExecutor
+from shared.job import RunRequest
+from shared.models import CheckpointResult
+from shared.validation import error_result
+
+#: Run ids remembered to recognise a firing submitted twice.
+REMEMBERED_RUN_IDS = 10_000
+#: Actions in flight per run slot, as on a worker.
+ACTIONS_PER_RUN = 4
+
+
+class LocalBackend:
+    """Executes runs on this event loop (validation in its own thread pool)."""
+
+    kind = "local"
+
+    def __init__(self, *, catalog: CheckpointCatalog | None = None, concurrency: int = 10) -> None:
+        self._catalog = catalog or CheckpointCatalog()
+        self._concurrency = concurrency
+        self._thread_pool: ThreadPoolExecutor | None = None
+        self._action_context: AsyncExecutionContext | None = None
+        self._executor: CheckpointExecutor | None = None
+        self._owns_http_session = False
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._enqueuer = LocalEnqueuer()
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        async with self._lock:
+            if self._executor is not None:
+                return
+            self._thread_pool = ThreadPoolExecutor(
+                max(2, min(8, self._concurrency)), thread_name_prefix="checkfleet-local"
+            )
+            self._action_context = AsyncExecutionContext(
+                max_concurrency=self._concurrency * ACTIONS_PER_RUN
+            )
+            self._owns_http_session = not has_http_session()
+            await open_http_session()
+            self._executor = CheckpointExecutor(
+                thread_pool=self._thread_pool, action_context=self._action_context
+            )
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            if self._executor is None:
+                return
+            self._executor = None
+            if self._action_context is not None:
+                await self._action_context.aclose()
+            if self._thread_pool is not None:
+                # a timed-out validation thread was told to stop; do not wait for it
+                self._thread_pool.shutdown(wait=False, cancel_futures=True)
+            if self._owns_http_session:
+                await close_http_session()
+
+    async def submit(
+        self, target: Checkpoint | str, *, run_id: str, context: Mapping[str, Any] | None = None
+    ) -> Ticket:
+        name = target_name(target)
+        if run_id in self._seen:
+            return Ticket(run_id=run_id, checkpoint_name=name, duplicate=True)
+        self._seen[run_id] = None
+        if len(self._seen) > REMEMBERED_RUN_IDS:
+            self._seen.popitem(last=False)
+        # The request is built as for the fleet, so bad input fails the same way here.
+        request = build_request(target, run_id=run_id, context=context, spec=name)
+        if isinstance(request, CheckpointResult):
+            return Ticket(run_id=run_id, checkpoint_name=name, settled=request)
+        checkpoint = target if isinstance(target, Checkpoint) else None
+        return Ticket(run_id=run_id, checkpoint_name=name, checkpoint=checkpoint, request=request)
+
+    async def wait(self, ticket: Ticket) -> CheckpointResult:
+        if ticket.settled is not None:
+            return ticket.settled
+        if ticket.duplicate:
+            message = "this run id was submitted already; its first submission runs it"
+            return error_result(ticket.checkpoint_name, run_id=ticket.run_id, message=message)
+        await self.open()
+        executor = self._executor
+        assert executor is not None and ticket.request is not None
+        if ticket.checkpoint is not None:
+            return await executor.execute(
+                ticket.checkpoint, run_id=ticket.run_id, context=ticket.request.context
+            )
+        return await executor.execute_request(
+            ticket.request, run_id=ticket.run_id, catalog=self._catalog
+        )
+
+    def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
+        return request
+
+    def adopt(self, checkpoint: Checkpoint, request: RunRequest) -> Ticket:
+        assert request.run_id is not None
+        self._seen[request.run_id] = None
+        return Ticket(request.run_id, checkpoint.name, checkpoint=checkpoint, request=request)
+
+    def firing_enqueuer(self) -> LocalEnqueuer:
+        return self._enqueuer
+
+    async def after_enqueue(self) -> None:
+        return None
+
+    async def queue_depth(self) -> int | None:
+        return None

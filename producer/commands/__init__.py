@@ -1,1 +1,0 @@
-"""The commands of the `checkfleet` CLI, one module each; `producer.cli` assembles them."""

@@ -1,0 +1,109 @@
+"""The scheduler as a process: settings in, signals handled, exit code out."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import signal
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from producer.scheduler.requests import ReadHook
+from producer.scheduler.scheduler import Scheduler, SchedulerOptions
+from shared.checkpoint import Checkpoint
+from shared.definitions import load_checkpoints
+from shared.errors import ConfigError
+from shared.metrics import SchedulerMetrics, serve_metrics
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Exit code of the test-only fault hook (see `fault_hook`).
+FAULT_EXIT_CODE = 70
+
+
+#: Attempts of one command before the error reaches the scheduler's loops. Deliberately fewer
+#: than `shared.redis_connection.RECONNECT_ATTEMPTS`: the loops log the outage and back off
+#: themselves, and a firing kept for retry loses nothing, so a long silent retry buys nothing.
+COMMAND_ATTEMPTS = 3
+
+
+def connect(settings: Settings) -> Redis:
+    """The scheduler's Redis client: rides out a blip, reports an outage quickly."""
+    client: Redis = Redis.from_url(
+        settings.redis_url,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_ATTEMPTS),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_connect_timeout=2.0,
+        health_check_interval=10,
+    )
+    return client
+
+
+def import_plugins(settings: Settings) -> None:
+    """Import ``CHECKFLEET_PLUGINS``: modules registering custom triggers, actions...
+    (the built-in ones register when `shared.checkpoint` is imported)."""
+    for module in settings.plugins:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # a plugin failing at import is a configuration problem
+            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from None
+
+
+def load(settings: Settings) -> list[Checkpoint]:
+    """The checkpoints of ``CHECKFLEET_CHECKPOINTS`` (none when it is unset)."""
+    import_plugins(settings)
+    if not settings.checkpoints:
+        logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
+        return []
+    return load_checkpoints(settings.checkpoints)
+
+
+def fault_hook(name: str | None) -> ReadHook | None:
+    """A test-only fault: ``exit-after-request-read`` ends the process abruptly after it read
+    a request and before it enqueued it (what a crash there would do)."""
+    if name != "exit-after-request-read":
+        return None
+
+    def crash(entry_id: str) -> None:
+        logger.warning("fault hook: exiting after reading request %s", entry_id)
+        logging.shutdown()
+        os._exit(FAULT_EXIT_CODE)
+
+    return crash
+
+
+async def serve(
+    settings: Settings, options: SchedulerOptions, *, on_request_read: ReadHook | None = None
+) -> None:
+    """Run a scheduler until SIGTERM or SIGINT."""
+    checkpoints = load(settings)
+    redis = connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    metrics = SchedulerMetrics()
+    metrics_server = serve_metrics(metrics.registry, settings.metrics_port)
+    try:
+        scheduler = Scheduler(
+            settings,
+            checkpoints,
+            redis,
+            options,
+            on_request_read=on_request_read,
+            metrics=metrics,
+        )
+        await scheduler.run(stop)
+    finally:
+        if metrics_server is not None:
+            metrics_server.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await redis.aclose()

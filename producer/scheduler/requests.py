@@ -1,0 +1,239 @@
+"""`RequestConsumer`: runs requested by other services through the stream `checkfleet:requests`.
+
+Any service, in any language, XADDs an entry with the fields ``checkpoint`` (a name),
+optionally ``run_id`` and ``context`` (a JSON object as text). Schedulers read the stream
+through one consumer group (`Keys.schedulers_group`), so each entry is handled by one of them:
+
+- a well-formed entry is enqueued with its ``run_id`` as job id (``request-<entry id>`` when it
+  has none, so an entry delivered twice still runs once), then acknowledged. A scheduler that
+  dies in between leaves the entry pending; another one claims it (XAUTOCLAIM) once it has been
+  idle `claim_idle_s`, and the deterministic job id turns a double enqueue into a no-op.
+- a malformed entry goes to the dead-letter stream (``reason``, ``source`` = ``request``,
+  ``payload`` = the entry's fields as JSON, ``entry_id``) and is acknowledged.
+
+Requests are explicit, so the overlap policy does not hold them back; they do become the
+checkpoint's last run, which scheduled firings respect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
+from producer.scheduler.firings import request_run_id
+from shared.checkpoint import OverlapPolicy
+from shared.job import RunRequest
+from shared.keys import Keys
+from shared.publishing import ResultPublisher
+
+logger = logging.getLogger(__name__)
+
+#: The fields of a request entry: part of the public wire contract.
+REQUEST_FIELDS = ("checkpoint", "run_id", "context")
+#: Value of the ``source`` field of dead letters written for requests.
+DEAD_LETTER_SOURCE = "request"
+
+#: Called with an entry id after the entry was read and before it is enqueued (a test seam).
+ReadHook = Callable[[str], None]
+
+
+class MalformedRequest(ValueError):
+    """A request entry that cannot become a run; the message says what is wrong."""
+
+
+def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
+    """The run request an entry asks for; `MalformedRequest` naming the bad field."""
+    fields: dict[str, str] = {}
+    for raw_key, raw_value in raw_fields.items():
+        try:
+            key = _decode(raw_key)
+            fields[key] = _decode(raw_value)
+        except UnicodeDecodeError:
+            raise MalformedRequest(f"field {raw_key!r} is not UTF-8 text") from None
+    unknown = sorted(set(fields) - set(REQUEST_FIELDS))
+    if unknown:
+        known = ", ".join(REQUEST_FIELDS)
+        raise MalformedRequest(f"unknown field {unknown[0]!r}; known: {known}")
+    if not fields.get("checkpoint", "").strip():
+        raise MalformedRequest("field 'checkpoint' is missing or empty")
+    context: Any = {}
+    if "context" in fields:
+        try:
+            context = json.loads(fields["context"])
+        except json.JSONDecodeError as exc:
+            raise MalformedRequest(f"field 'context' is not valid JSON: {exc}") from None
+        if not isinstance(context, dict):
+            raise MalformedRequest("field 'context' must be a JSON object")
+    try:
+        return RunRequest(
+            checkpoint=fields["checkpoint"],
+            run_id=fields.get("run_id") or request_run_id(entry_id),
+            context=context,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(part) for part in error['loc'])!r}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise MalformedRequest(problems) from None
+
+
+def _decode(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _payload(raw_fields: dict[Any, Any]) -> bytes:
+    readable = {
+        _decode_lossy(key): _decode_lossy(value) for key, value in (raw_fields or {}).items()
+    }
+    return json.dumps(readable, sort_keys=True).encode("utf-8")
+
+
+def _decode_lossy(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class RequestConsumer:
+    """Reads, enqueues and acknowledges request entries for one scheduler process."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        enqueuer: RunEnqueuer,
+        publisher: ResultPublisher,
+        *,
+        consumer: str,
+        claim_idle_s: float = 60.0,
+        block_ms: int = 1000,
+        batch_size: int = 50,
+        on_read: ReadHook | None = None,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._enqueuer = enqueuer
+        self._publisher = publisher
+        self.consumer = consumer
+        self._claim_idle_ms = int(claim_idle_s * 1000)
+        self._block_ms = block_ms
+        self._batch_size = batch_size
+        self._on_read = on_read
+        self._group_ready = False
+        self._recovered = False
+        self.enqueued = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    async def ensure_group(self) -> None:
+        """Create the consumer group (from the stream's start: no request is missed)."""
+        if self._group_ready:
+            return
+        try:
+            await self._redis.xgroup_create(
+                self._keys.requests, self._keys.schedulers_group, "0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._group_ready = True
+
+    async def step(self) -> int:
+        """Handle what is ready: own pending entries once, claimable ones, then new ones
+        (waiting up to `block_ms` for them). Returns how many entries were handled."""
+        try:
+            return await self._step()
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._group_ready = False  # the stream was deleted: recreate the group next time
+            return 0
+
+    async def _step(self) -> int:
+        await self.ensure_group()
+        stream, group = self._keys.requests, self._keys.schedulers_group
+        handled = 0
+        if not self._recovered:  # entries this consumer read before and never acknowledged
+            reply = await self._redis.xreadgroup(
+                group, self.consumer, {stream: "0"}, count=self._batch_size
+            )
+            handled += await self._handle_all(_entries(reply))
+            self._recovered = handled < self._batch_size
+        claimed = await self._redis.xautoclaim(
+            stream,
+            group,
+            self.consumer,
+            min_idle_time=self._claim_idle_ms,
+            count=self._batch_size,
+        )
+        handled += await self._handle_all(claimed[1])
+        if handled:
+            block_ms = None  # more may be waiting: do not sleep on the stream
+        else:
+            block_ms = self._block_ms
+        reply = await self._redis.xreadgroup(
+            group, self.consumer, {stream: ">"}, count=self._batch_size, block=block_ms
+        )
+        handled += await self._handle_all(_entries(reply))
+        return handled
+
+    async def _handle_all(self, entries: Iterable[Any]) -> int:
+        count = 0
+        for raw_id, raw_fields in entries:
+            await self.handle(_decode_lossy(raw_id), raw_fields)
+            count += 1
+        return count
+
+    async def handle(self, entry_id: str, raw_fields: dict[Any, Any] | None) -> None:
+        """Enqueue or dead-letter one entry, then acknowledge it."""
+        if raw_fields is None:  # deleted from the stream while pending: nothing to run
+            await self._ack(entry_id)
+            return
+        try:
+            request = parse_request(entry_id, raw_fields)
+        except MalformedRequest as exc:
+            await self._publisher.dead_letter(
+                str(exc), _payload(raw_fields), source=DEAD_LETTER_SOURCE, entry_id=entry_id
+            )
+            self.dead_lettered += 1
+            await self._ack(entry_id)
+            return
+        if self._on_read is not None:
+            self._on_read(entry_id)
+        assert request.run_id is not None  # parse_request always sets it
+        outcome = await self._enqueuer.submit(
+            Submission(
+                job_id=request.run_id,
+                request=request,
+                checkpoint=request.checkpoint_label,
+                overlap=OverlapPolicy.ALLOW,
+            )
+        )
+        await self._ack(entry_id)
+        if outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+            logger.info("request %s: run %s exists already", entry_id, request.run_id)
+        else:
+            self.enqueued += 1
+            logger.info(
+                "request %s: enqueued run %s of %s",
+                entry_id,
+                request.run_id,
+                request.checkpoint_label,
+            )
+
+    async def _ack(self, entry_id: str) -> None:
+        await self._redis.xack(self._keys.requests, self._keys.schedulers_group, entry_id)
+
+
+def _entries(reply: Any) -> list[Any]:
+    entries: list[Any] = []
+    for _stream, stream_entries in reply or []:
+        entries.extend(stream_entries)
+    return entries
