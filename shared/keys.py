@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.constants import (
+    in_progress_key_prefix,
+    job_key_prefix,
+    result_key_prefix,
+    retry_key_prefix,
+)
 
 DEFAULT_PREFIX = "checkfleet"
 REPLIES_PART = "replies"
@@ -23,6 +28,7 @@ _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
 ARQ_JOB_PREFIX: str = job_key_prefix
 ARQ_IN_PROGRESS_PREFIX: str = in_progress_key_prefix
 ARQ_RESULT_PREFIX: str = result_key_prefix
+ARQ_RETRY_PREFIX: str = retry_key_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,12 @@ class Keys:
         """Marker recording that a run's result was appended to the results stream."""
         return self._key("published", run_id)
 
+    def job_starts(self, job_id: str) -> str:
+        """How often a job was started without finishing: a worker that died running it
+        leaves its start counted, and after `Settings.max_worker_deaths` the job is
+        dead-lettered instead of being run again."""
+        return self._key("starts", job_id)
+
     def run_result(self, run_id: str) -> str:
         """A per-run copy of the result, so a client can wait for its own run cheaply."""
         return self._key("result", run_id)
@@ -139,3 +151,12 @@ class Keys:
     def arq_result(job_id: str) -> str:
         """arq's key holding a finished job's result (while arq keeps it)."""
         return ARQ_RESULT_PREFIX + job_id
+
+    @staticmethod
+    def arq_job_keys(job_id: bytes) -> list[bytes]:
+        """arq's per-job keys (job, in-progress lease, try counter) of a raw job id: what a
+        worker removes with a job it cannot run at all (`worker.poison`)."""
+        return [
+            prefix.encode() + job_id
+            for prefix in (ARQ_JOB_PREFIX, ARQ_IN_PROGRESS_PREFIX, ARQ_RETRY_PREFIX)
+        ]

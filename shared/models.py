@@ -130,6 +130,11 @@ class CheckpointResult(_WireModel):
     duration_ms: float = Field(default=0.0, ge=0.0)
     error: str | None = None
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    #: Who asked for the run and what ran: ``origin`` (``scheduler``, ``client``,
+    #: ``request-stream``, or ``unknown``, with a detail after ``:``), ``signed`` (whether the
+    #: request's signature was verified), ``inline`` and ``spec_hash`` (``sha256:<hex>`` of
+    #: the canonical msgpack of the checkpoint spec that ran). Filled by workers.
+    provenance: dict[str, JsonValue] = Field(default_factory=dict)
 
     _utc = field_validator("run_time")(_as_utc)
 

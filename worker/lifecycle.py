@@ -19,6 +19,8 @@ from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
+from shared.trust.policy import InlineSpecPolicy
+from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
 from worker.state import STATE_KEY, WorkerState
 
@@ -74,8 +76,15 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
+            deaths=DeathCounter(ctx["redis"], settings.keys),
+            policy=None if settings.inline_specs == "trusted" else InlineSpecPolicy(settings),
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
+        if settings.inline_specs == "trusted":
+            logger.warning(
+                "CHECKFLEET_INLINE_SPECS=trusted: inline specs from anyone who can write to"
+                " Redis run unchecked (any file, host or module); see docs/security.md"
+            )
         monitor.start()
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",

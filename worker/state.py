@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
 from shared.metrics import MetricsServer, WorkerMetrics
 from shared.publishing import ResultPublisher
+from shared.errors import SpecError
 from shared.settings import Settings
+from shared.trust.policy import InlineSpecPolicy
+from shared.trust.provenance import spec_hash
+from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
+#: A run's timeout is capped at this share of `CHECKFLEET_JOB_TIMEOUT_S`.
+RUN_SHARE_OF_JOB_TIMEOUT = 0.9
 
 
 @dataclass(slots=True)
@@ -27,4 +33,24 @@ class WorkerState:
     publisher: ResultPublisher
     metrics: WorkerMetrics
     monitor: WorkerMonitor
+    deaths: DeathCounter
+    #: The policy unsigned inline specs run under; None when CHECKFLEET_INLINE_SPECS=trusted.
+    policy: InlineSpecPolicy | None
     metrics_server: MetricsServer | None = None
+    _spec_hashes: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def max_run_s(self) -> float:
+        """The longest a run may take: below arq's job limit, so the run's own timeout ends
+        it with an `error` result before arq would cancel the job without one."""
+        return self.settings.job_timeout_s * RUN_SHARE_OF_JOB_TIMEOUT
+
+    def registered_spec_hash(self, name: str) -> str | None:
+        """The spec hash of a registered checkpoint (None when unknown or without spec form)."""
+        if name not in self._spec_hashes:
+            try:
+                hashed: str | None = spec_hash(self.catalog.get(name).to_spec())
+            except SpecError:
+                hashed = None
+            self._spec_hashes[name] = hashed
+        return self._spec_hashes[name]

@@ -9,6 +9,11 @@ own job slots frees up; between wakes it looks at the queue only every `idle_pol
 It also claims the jobs it reads in one round trip for all its free slots
 (`worker.claiming`) instead of arq's four per job.
 
+And no job takes it down or vanishes (`worker.poison`): a queued id that is not a run id, a
+job arq cannot even read (a key of the wrong Redis type), and a job arq fails before it runs
+(its key gone, its tries used up) each give a dead letter and leave the queue, where arq would
+raise out of its main loop or drop the job with a log line.
+
 ``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
 which works the same with polling latency and per-job claims.
 """
@@ -22,8 +27,17 @@ from typing import Any
 
 from arq.utils import timestamp_ms
 from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from shared import codec
+from shared.errors import DecodeError
+from shared.job import is_run_id
+from shared.logs import escape_control
 from worker.claiming import JobClaimer
+from worker.poison import drop_poison_job, readable_id
+from worker.state import STATE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +60,11 @@ class WakingWorker(Worker):
         self._claimer: JobClaimer | None = None
 
     async def _poll_iteration(self) -> None:
-        await super()._poll_iteration()
+        try:
+            await super()._poll_iteration()
+        except ResponseError as exc:  # e.g. the queue key of the wrong type: wait, not crash
+            logger.error("cannot read the queue %s: %s", self.queue_name, escape_control(str(exc)))
+            await asyncio.sleep(self.idle_poll_s)
         if self.burst:
             return
         wake = self._ensure_listening()
@@ -80,7 +98,7 @@ class WakingWorker(Worker):
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """arq's `start_jobs`: start each job this worker can claim, as slots allow; the
         claims for all slots free at once go in one round trip."""
-        pending = [job_id.decode() for job_id in job_ids]
+        pending = await self._runnable(job_ids)
         while pending:
             await self.sem.acquire()
             if self.job_counter >= self.max_jobs:
@@ -113,6 +131,50 @@ class WakingWorker(Worker):
                 task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
                 self.tasks[job_id] = task
 
+    async def _runnable(self, job_ids: list[bytes]) -> list[str]:
+        """The ids that can be jobs; the others are dropped as poison, before arq logs them."""
+        runnable = []
+        for raw in job_ids:
+            try:
+                job_id = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                job_id = ""
+            if is_run_id(job_id):
+                runnable.append(job_id)
+            else:
+                reason = f"queued job id {readable_id(raw)!r} is not a run id"
+                await drop_poison_job(self.pool, self.ctx, self.queue_name, raw, reason)
+        return runnable
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        """arq's `run_job`, but what arq raises (a job key of the wrong type...) becomes a
+        dead letter instead of an error that stops the worker at its next poll."""
+        try:
+            await super().run_job(job_id, score)
+        except asyncio.CancelledError:
+            raise
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            # Redis away: not the job's fault; its lease expires and it is tried again.
+            logger.warning("job %s could not run, Redis unavailable: %s", job_id, exc)
+        except Exception as exc:
+            reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
+            await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+
+    async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
+        """arq's `finish_failed_job`, for a job arq failed before running it: also dead-lettered
+        (unless aborted on purpose), where arq would only log it."""
+        reason = _failure_reason(result_data)
+        if reason is not None:
+            state = self.ctx.get(STATE_KEY)
+            if state is not None:
+                await state.publisher.dead_letter(
+                    f"job {job_id!r}: arq failed it before it ran: {reason}",
+                    b"",
+                    source="job",
+                    job_id=job_id,
+                )
+        await super().finish_failed_job(job_id, result_data)
+
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:
             lease_ms = int(self.in_progress_timeout_s * 1000)
@@ -131,3 +193,19 @@ class WakingWorker(Worker):
                 await self._listener
             self._listener = None
         await super().close()
+
+
+def _failure_reason(result_data: bytes | None) -> str | None:
+    """What arq's failed-job result says went wrong; None for an abort (a deliberate end)."""
+    if result_data is None:
+        return "unknown"
+    try:
+        result = codec.unpackb(result_data)
+    except DecodeError:
+        return "unknown"
+    failure = result.get("r") if isinstance(result, dict) else None
+    if not isinstance(failure, dict):
+        return str(failure)
+    if failure.get("error_type") == "CancelledError":
+        return None
+    return f"{failure.get('error_type')}: {failure.get('message')}"

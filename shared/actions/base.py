@@ -18,6 +18,7 @@ from shared.async_base.action import AsyncBaseAction
 from shared.async_base.action_config import ActionConfig
 from shared.envvars import expand_env_tree
 from shared.errors import ConfigError
+from shared.trust.redaction import register_secret
 from shared.models import ActionResult, CheckpointResult
 
 ConfigT = TypeVar("ConfigT", bound=ActionConfig)
@@ -44,7 +45,9 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
         for field in self.env_fields:
             raw = getattr(self._config, field)
             try:
-                self._settings[field] = expand_env_tree(raw, path=f"{self.type_label}.{field}")
+                self._settings[field] = expand_env_tree(
+                    raw, path=f"{self.type_label}.{field}", on_value=register_secret
+                )
             except ConfigError as exc:
                 raise ConfigError(str(exc)) from None
 
