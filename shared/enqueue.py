@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 
 from arq.connections import ArqRedis
@@ -24,6 +25,7 @@ from arq.jobs import Job, serialize_job
 
 from shared.job import RUN_CHECKPOINT, RunRequest
 from shared.keys import Keys
+from shared.trust.signing import sign_payload
 
 #: Jobs per script call in `enqueue_runs`: bounds the time one call holds Redis.
 ENQUEUE_CHUNK = 1_000
@@ -53,9 +55,16 @@ return enqueued
 """
 
 
-def job_payload(request: RunRequest) -> dict[str, object]:
-    """The single argument of the `run_checkpoint` job: the request without empty fields."""
-    return request.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+def job_payload(request: RunRequest, signing_key: str | None = None) -> dict[str, Any]:
+    """The single argument of the `run_checkpoint` job: the request without empty fields,
+    signed with `signing_key` when one is given (`shared.trust.signing`)."""
+    payload = request.model_dump(
+        mode="json",
+        exclude_none=True,
+        exclude_defaults=True,
+        exclude={"signed_at", "signature"},
+    )
+    return sign_payload(signing_key, payload) if signing_key else payload
 
 
 def _now_ms() -> int:
@@ -69,20 +78,31 @@ async def enqueue_run(
     *,
     job_id: str | None = None,
     defer_until: datetime | None = None,
+    signing_key: str | None = None,
 ) -> Job | None:
-    """Enqueue `request` as a `run_checkpoint` job with id `job_id` (default: its run id).
+    """Enqueue `request` as a `run_checkpoint` job with id `job_id` (default: its run id),
+    signed with `signing_key` (CHECKFLEET_SIGNING_KEY) when given.
 
     Returns None when a job with that id is queued, running or has a stored result: arq refuses
     it, which is what makes an id derived from the request (a tick, a run id) a deduplication.
     """
     jobs = await _enqueue_chunk(
-        redis, keys, [(request, job_id or request.run_id)], defer_until=defer_until
+        redis,
+        keys,
+        [(request, job_id or request.run_id)],
+        defer_until=defer_until,
+        signing_key=signing_key,
     )
     return jobs[0]
 
 
 async def enqueue_runs(
-    redis: ArqRedis, keys: Keys, requests: Sequence[RunRequest], *, chunk: int = ENQUEUE_CHUNK
+    redis: ArqRedis,
+    keys: Keys,
+    requests: Sequence[RunRequest],
+    *,
+    chunk: int = ENQUEUE_CHUNK,
+    signing_key: str | None = None,
 ) -> list[Job | None]:
     """Enqueue many requests at once, each under its run id (a random id when it has none).
 
@@ -93,7 +113,9 @@ async def enqueue_runs(
     jobs: list[Job | None] = []
     for start in range(0, len(requests), chunk):
         part = [(request, request.run_id) for request in requests[start : start + chunk]]
-        jobs.extend(await _enqueue_chunk(redis, keys, part, defer_until=None))
+        jobs.extend(
+            await _enqueue_chunk(redis, keys, part, defer_until=None, signing_key=signing_key)
+        )
     return jobs
 
 
@@ -103,6 +125,7 @@ async def _enqueue_chunk(
     items: Sequence[tuple[RunRequest, str | None]],
     *,
     defer_until: datetime | None,
+    signing_key: str | None,
 ) -> list[Job | None]:
     now_ms = _now_ms()
     score_ms = round(defer_until.timestamp() * 1000) if defer_until is not None else now_ms
@@ -114,7 +137,7 @@ async def _enqueue_chunk(
         job_id = wanted_id or uuid4().hex
         job = serialize_job(
             RUN_CHECKPOINT,
-            (job_payload(request),),
+            (job_payload(request, signing_key),),
             {},
             None,
             now_ms,

@@ -85,10 +85,10 @@ class ArqArgumentsFilter(logging.Filter):
 class TextFormatter(logging.Formatter):
     """The text format: one line a record (control characters escaped), secrets redacted."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - stdlib name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         return redact(escape_control(super().formatMessage(record)))
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - stdlib name
+    def formatException(self, ei: Any) -> str:
         # A traceback keeps its lines, each indented, so none can pass for a log line.
         lines = super().formatException(ei).split("\n")
         return redact("\n".join("  " + escape_control(line) for line in lines))

@@ -119,7 +119,9 @@ class ResultPublisher:
         redactor = process_redactor()
         reason = redactor.redact(truncate_text(reason))
         payload = redactor.redact_bytes(truncate_bytes(payload))
-        fields = {name: redactor.redact(truncate_text(value, 300)) for name, value in fields.items()}
+        fields = {
+            name: redactor.redact(truncate_text(value, 300)) for name, value in fields.items()
+        }
         entry: dict[Any, Any] = {"reason": reason, "source": source, "payload": payload, **fields}
         entry_id = await self._redis.xadd(
             self._keys.dead, entry, maxlen=DEAD_LETTER_MAXLEN, approximate=True

@@ -74,8 +74,9 @@ def deserialize_job(
     A job must be at most `max_bytes`, and name one of `functions` (any name when None)."""
     if len(data) > max_bytes:
         return undecodable_job(
-            data, f"a job of {len(data):,} bytes is larger than the {max_bytes:,} allowed"
-            " (CHECKFLEET_MAX_REQUEST_BYTES)"
+            data,
+            f"a job of {len(data):,} bytes is larger than the {max_bytes:,} allowed"
+            " (CHECKFLEET_MAX_REQUEST_BYTES)",
         )
     try:
         value = codec.unpackb(data)

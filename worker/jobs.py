@@ -45,7 +45,9 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
         logger.exception("job %s crashed its handler", escape_control(job_id))
         reason = f"job {job_id!r}: could not be handled: {type(exc).__name__}: {exc}"
         fallback = job_id if is_run_id(job_id) else None
-        return await _refuse(state, job_id, payload, reason, run_id=usable_run_id(payload) or fallback)
+        return await _refuse(
+            state, job_id, payload, reason, run_id=usable_run_id(payload) or fallback
+        )
 
 
 async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
@@ -76,9 +78,7 @@ async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
                 f" (CHECKFLEET_MAX_WORKER_DEATHS={state.settings.max_worker_deaths});"
                 " not running it again"
             )
-            summary = await _refuse(
-                state, job_id, payload, reason, run_id=request.run_id or job_id
-            )
+            summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
         else:
             summary = await _execute(state, job_id, request, signed=signed)
     except asyncio.CancelledError:

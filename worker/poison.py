@@ -35,9 +35,7 @@ async def drop_poison_job(
     state: WorkerState | None = ctx.get(STATE_KEY)
     try:
         if state is not None:
-            await state.publisher.dead_letter(
-                reason, b"", source="job", job_id=readable_id(job_id)
-            )
+            await state.publisher.dead_letter(reason, b"", source="job", job_id=readable_id(job_id))
         else:
             logger.error("cannot run job %s: %s", readable_id(job_id), escape_control(reason))
         async with redis.pipeline(transaction=True) as pipe:

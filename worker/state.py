@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
+from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.metrics import MetricsServer, WorkerMetrics
 from shared.publishing import ResultPublisher
-from shared.errors import SpecError
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
 from shared.trust.provenance import spec_hash

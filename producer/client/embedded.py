@@ -125,6 +125,11 @@ class ClientEnqueuer:
     async def overlap_skips(self, checkpoint: str) -> int:
         return await self._inner.overlap_skips(checkpoint)
 
+    async def squatter(self, submission: Submission) -> str | None:
+        # A client's firings carry its own specs; telling squats apart is the fleet
+        # scheduler's job (its registered names are what squatters imitate).
+        return None
+
 
 class EmbeddedScheduler:
     """One `TriggerDriver` task per enabled trigger of each checkpoint."""

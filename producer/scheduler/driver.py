@@ -10,6 +10,7 @@ submitted again before the trigger is evaluated anew, so an outage loses nothing
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from producer.scheduler.backoff import Backoff
-from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
+from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission, fresh_job_id
 from producer.scheduler.firings import firing_request, tick_result
 from shared.async_base.trigger import AsyncBaseTrigger, TriggerResult
 from shared.checkpoint import CatchUpPolicy, Checkpoint, OverlapPolicy
@@ -45,6 +46,10 @@ class FiringEnqueuer(Protocol):
     async def remember_tick(self, checkpoint: str, trigger: str, moment: datetime) -> None: ...
 
     async def overlap_skips(self, checkpoint: str) -> int: ...
+
+    async def squatter(self, submission: Submission) -> str | None:
+        """After a ``duplicate``: a description of whoever else holds the job id, or None."""
+        ...
 
 
 def from_epoch_us(value: int) -> datetime:
@@ -155,16 +160,17 @@ class TriggerDriver:
         request = firing_request(self.checkpoint.name, self.trigger.name, result)
         assert request.run_id is not None  # firing_request always sets it
         timed = isinstance(self.trigger, TimedTrigger)
-        outcome = await self._enqueuer.submit(
-            Submission(
-                job_id=request.run_id,
-                request=request,
-                checkpoint=self.checkpoint.name,
-                overlap=self.checkpoint.overlap_policy,
-                tick=result.fire_time if timed else None,
-                trigger=self.trigger.name,
-            )
+        submission = Submission(
+            job_id=request.run_id,
+            request=request,
+            checkpoint=self.checkpoint.name,
+            overlap=self.checkpoint.overlap_policy,
+            tick=result.fire_time if timed else None,
+            trigger=self.trigger.name,
         )
+        outcome = await self._enqueuer.submit(submission)
+        if outcome is Outcome.DUPLICATE:
+            outcome = await self._resubmit_if_squatted(submission)
         self.outcomes[outcome] += 1
         if outcome is Outcome.SKIPPED:
             logger.warning(
@@ -177,6 +183,25 @@ class TriggerDriver:
         else:
             logger.info("checkpoint %s: %s %s", self.label, outcome.value, request.run_id)
         return outcome
+
+    async def _resubmit_if_squatted(self, submission: Submission) -> Outcome:
+        """A duplicate whose id someone else took (not a scheduler sending this checkpoint)
+        is a squat: warn with the squatter's provenance and run the firing under a fresh id."""
+        squatter = await self._enqueuer.squatter(submission)
+        if squatter is None:
+            return Outcome.DUPLICATE
+        fresh = fresh_job_id(submission.job_id)
+        logger.warning(
+            "checkpoint %s: job id %s was taken by %s; running the firing as %s",
+            self.label,
+            submission.job_id,
+            squatter,
+            fresh,
+        )
+        request = submission.request.model_copy(update={"run_id": fresh})
+        return await self._enqueuer.submit(
+            dataclasses.replace(submission, job_id=fresh, request=request)
+        )
 
     async def _catch_up(self, trigger: TimedTrigger[Any]) -> None:
         """Replay the ticks missed since the fleet last handled one, as the policy says."""

@@ -23,15 +23,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from uuid import uuid4
 
 from arq.constants import expires_extra_ms
 from arq.jobs import serialize_job as arq_job_bytes
 from redis.asyncio import Redis
 
+from shared import codec
 from shared.checkpoint import OverlapPolicy
+from shared.enqueue import job_payload
+from shared.errors import DecodeError, SignatureError
 from shared.job import RUN_CHECKPOINT, RunRequest
 from shared.keys import ARQ_IN_PROGRESS_PREFIX, ARQ_JOB_PREFIX, ARQ_RESULT_PREFIX, Keys
-from shared.serializer import serialize_job
+from shared.serializer import deserialize_job, serialize_job
+from shared.trust.provenance import origin_kind
+from shared.trust.signing import verify_payload
 
 #: How long a decision is remembered, and how long a queued job may wait (arq's default).
 DECISION_TTL_MS: int = expires_extra_ms
@@ -125,9 +131,10 @@ def epoch_us(moment: datetime) -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
-def job_bytes(request: RunRequest, enqueue_time_ms: int) -> bytes:
-    """The arq job `run_checkpoint(request)` as arq would store it, in msgpack."""
-    payload = request.model_dump(mode="json", exclude_none=True)
+def job_bytes(request: RunRequest, enqueue_time_ms: int, signing_key: str | None = None) -> bytes:
+    """The arq job `run_checkpoint(request)` as arq would store it, in msgpack (the request
+    signed with `signing_key` when given)."""
+    payload = job_payload(request, signing_key)
     return arq_job_bytes(
         RUN_CHECKPOINT, (payload,), {}, None, enqueue_time_ms, serializer=serialize_job
     )
@@ -137,10 +144,19 @@ class RunEnqueuer:
     """Submits firings of one fleet through one Redis client."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, *, on_outcome: Callable[[str, str], None] | None = None
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        on_outcome: Callable[[str, str], None] | None = None,
+        origin: str | None = None,
+        signing_key: str | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
+        #: Stamped on requests that name no origin of their own (``scheduler:<consumer>``).
+        self.origin = origin
+        self._signing_key = signing_key
         #: Told (checkpoint, outcome) of every submission: the scheduler's metrics.
         self._on_outcome = on_outcome
         self._submit = redis.register_script(_SUBMIT)
@@ -150,6 +166,9 @@ class RunEnqueuer:
         """Decide about one firing and write the decision (see the module docstring)."""
         now_ms = int(time.time() * 1000)
         job_id, checkpoint = submission.job_id, submission.checkpoint
+        request = submission.request
+        if request.origin is None and self.origin is not None:
+            request = request.model_copy(update={"origin": self.origin})
         tick_us = "" if submission.tick is None else str(epoch_us(submission.tick))
         keys = [
             self._keys.fired(job_id),
@@ -164,7 +183,7 @@ class RunEnqueuer:
         ]
         args: list[Any] = [
             job_id,
-            job_bytes(submission.request, now_ms),
+            job_bytes(request, now_ms, self._signing_key),
             now_ms,
             DECISION_TTL_MS,
             submission.overlap.value,
@@ -178,6 +197,54 @@ class RunEnqueuer:
         if self._on_outcome is not None:
             self._on_outcome(checkpoint, outcome.value)
         return outcome
+
+    async def squatter(self, submission: Submission) -> str | None:
+        """After a ``duplicate``: who holds the firing's job id if it is not one of us (a
+        scheduler, or client, sending the same checkpoint), else None. Someone who can write
+        to Redis may enqueue the next ticks' ids first, with another spec under the same name."""
+        job_id = submission.job_id
+        raw = await self._redis.get(Keys.arq_job(job_id))
+        if raw is not None:
+            return self._foreign_job(raw, submission.request)
+        stored = await self._redis.get(self._keys.run_result(job_id))
+        if stored is None:
+            return None  # decided (skipped, deferred) by another scheduler: a true duplicate
+        try:
+            result = codec.decode_result(stored)
+        except DecodeError:
+            return "a result that cannot be decoded"
+        origin = result.provenance.get("origin")
+        expected_inline = isinstance(submission.request.checkpoint, dict)
+        if (
+            result.checkpoint_name != submission.checkpoint
+            or bool(result.provenance.get("inline")) != expected_inline
+            or origin_kind(origin if isinstance(origin, str) else None) != self._origin_kind
+        ):
+            return f"a run from {origin or 'an unknown origin'} ({result.provenance})"
+        return None
+
+    @property
+    def _origin_kind(self) -> str:
+        return origin_kind(self.origin)
+
+    def _foreign_job(self, raw: bytes, expected: RunRequest) -> str | None:
+        job = deserialize_job(raw)
+        args = job.get("a")
+        payload = args[0] if job.get("f") == RUN_CHECKPOINT and isinstance(args, list) else None
+        if not isinstance(payload, dict) or len(args or []) != 1:
+            return f"a job that is no run request ({job.get('f')!r})"
+        origin = payload.get("origin")
+        if self._signing_key is not None:
+            try:
+                verify_payload(self._signing_key, payload, max_age_s=float("inf"))
+            except SignatureError as exc:
+                return f"a job from {origin or 'an unknown origin'} whose signature fails: {exc}"
+        if (
+            payload.get("checkpoint") != expected.checkpoint
+            or origin_kind(origin if isinstance(origin, str) else None) != self._origin_kind
+        ):
+            return f"a job from {origin or 'an unknown origin'}"
+        return None
 
     async def release_deferred(self, checkpoint: str) -> str | None:
         """Enqueue the checkpoint's deferred firing if its previous run ended; its job id."""
@@ -215,3 +282,8 @@ class RunEnqueuer:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def fresh_job_id(job_id: str) -> str:
+    """A new id for a firing whose own id was squatted: readable, unique, a valid run id."""
+    return f"{job_id[:180]}.{uuid4().hex[:12]}"

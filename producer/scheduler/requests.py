@@ -8,8 +8,14 @@ through one consumer group (`Keys.schedulers_group`), so each entry is handled b
   has none, so an entry delivered twice still runs once), then acknowledged. A scheduler that
   dies in between leaves the entry pending; another one claims it (XAUTOCLAIM) once it has been
   idle `claim_idle_s`, and the deterministic job id turns a double enqueue into a no-op.
-- a malformed entry goes to the dead-letter stream (``reason``, ``source`` = ``request``,
-  ``payload`` = the entry's fields as JSON, ``entry_id``) and is acknowledged.
+- any entry that cannot become a run (malformed, too large (`CHECKFLEET_MAX_REQUEST_BYTES`),
+  nested too deeply, unsigned or wrongly signed when `CHECKFLEET_SIGNING_KEY` is set, or that
+  makes parsing fail in any way) goes to the dead-letter stream (``reason``, ``source`` =
+  ``request``, ``payload`` = the entry's fields as JSON, ``entry_id``) and is acknowledged at
+  once: it never holds up the entries behind it.
+
+The job of a request names its origin (``request-stream:<entry id>``) and, with a signing key,
+is signed by the scheduler.
 
 Requests are explicit, so the overlap policy does not hold them back; they do become the
 checkpoint's last run, which scheduled firings respect.
@@ -29,14 +35,23 @@ from redis.exceptions import ResponseError
 from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
 from producer.scheduler.firings import request_run_id
 from shared.checkpoint import OverlapPolicy
+from shared.errors import SignatureError
 from shared.job import RunRequest
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
+from shared.trust.limits import nesting_problem
+from shared.trust.provenance import origin_for
+from shared.trust.signing import SIGNATURE_FIELD, SIGNED_AT_FIELD, verify_fields
 
 logger = logging.getLogger(__name__)
 
-#: The fields of a request entry: part of the public wire contract.
-REQUEST_FIELDS = ("checkpoint", "run_id", "context")
+#: The fields of a request entry: part of the public wire contract (the last two only in
+#: signed entries, see `shared.trust.signing`).
+REQUEST_FIELDS = ("checkpoint", "run_id", "context", SIGNED_AT_FIELD, SIGNATURE_FIELD)
+#: The largest entry accepted unless the scheduler says otherwise (CHECKFLEET_MAX_REQUEST_BYTES).
+DEFAULT_MAX_REQUEST_BYTES = 1 << 20
+#: Bytes of each field a dead letter keeps.
+DEAD_LETTER_FIELD_BYTES = 4_096
 #: Value of the ``source`` field of dead letters written for requests.
 DEAD_LETTER_SOURCE = "request"
 
@@ -48,8 +63,22 @@ class MalformedRequest(ValueError):
     """A request entry that cannot become a run; the message says what is wrong."""
 
 
-def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
-    """The run request an entry asks for; `MalformedRequest` naming the bad field."""
+def parse_request(
+    entry_id: str,
+    raw_fields: dict[Any, Any],
+    *,
+    max_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    signing_key: str | None = None,
+    signature_max_age_s: float = 86_400.0,
+) -> RunRequest:
+    """The run request an entry asks for; `MalformedRequest` naming the bad field (or the
+    size, the nesting or the signature that is wrong)."""
+    size = sum(len(key) + len(value) for key, value in raw_fields.items())
+    if size > max_bytes:
+        raise MalformedRequest(
+            f"the entry holds {size:,} bytes, more than the {max_bytes:,} allowed"
+            " (CHECKFLEET_MAX_REQUEST_BYTES)"
+        )
     fields: dict[str, str] = {}
     for raw_key, raw_value in raw_fields.items():
         try:
@@ -61,6 +90,11 @@ def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
     if unknown:
         known = ", ".join(REQUEST_FIELDS)
         raise MalformedRequest(f"unknown field {unknown[0]!r}; known: {known}")
+    if signing_key is not None:
+        try:
+            verify_fields(signing_key, fields, max_age_s=signature_max_age_s)
+        except SignatureError as exc:
+            raise MalformedRequest(str(exc)) from None
     if not fields.get("checkpoint", "").strip():
         raise MalformedRequest("field 'checkpoint' is missing or empty")
     context: Any = {}
@@ -69,13 +103,19 @@ def parse_request(entry_id: str, raw_fields: dict[Any, Any]) -> RunRequest:
             context = json.loads(fields["context"])
         except json.JSONDecodeError as exc:
             raise MalformedRequest(f"field 'context' is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise MalformedRequest("field 'context' is nested too deeply") from None
         if not isinstance(context, dict):
             raise MalformedRequest("field 'context' must be a JSON object")
+        problem = nesting_problem(context)
+        if problem is not None:
+            raise MalformedRequest(f"field 'context' is {problem}")
     try:
         return RunRequest(
             checkpoint=fields["checkpoint"],
             run_id=fields.get("run_id") or request_run_id(entry_id),
             context=context,
+            origin=origin_for("request-stream", entry_id),
         )
     except ValidationError as exc:
         problems = "; ".join(
@@ -90,8 +130,10 @@ def _decode(value: Any) -> str:
 
 
 def _payload(raw_fields: dict[Any, Any]) -> bytes:
+    # Cut before decoding: a huge entry must not be copied whole into a dead letter.
     readable = {
-        _decode_lossy(key): _decode_lossy(value) for key, value in (raw_fields or {}).items()
+        _decode_lossy(key[:DEAD_LETTER_FIELD_BYTES]): _decode_lossy(value[:DEAD_LETTER_FIELD_BYTES])
+        for key, value in (raw_fields or {}).items()
     }
     return json.dumps(readable, sort_keys=True).encode("utf-8")
 
@@ -115,6 +157,9 @@ class RequestConsumer:
         block_ms: int = 1000,
         batch_size: int = 50,
         on_read: ReadHook | None = None,
+        signing_key: str | None = None,
+        signature_max_age_s: float = 86_400.0,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -125,6 +170,9 @@ class RequestConsumer:
         self._block_ms = block_ms
         self._batch_size = batch_size
         self._on_read = on_read
+        self._signing_key = signing_key
+        self._signature_max_age_s = signature_max_age_s
+        self._max_request_bytes = max_request_bytes
         self._group_ready = False
         self._recovered = False
         self.enqueued = 0
@@ -196,10 +244,21 @@ class RequestConsumer:
             await self._ack(entry_id)
             return
         try:
-            request = parse_request(entry_id, raw_fields)
-        except MalformedRequest as exc:
+            request = parse_request(
+                entry_id,
+                raw_fields,
+                max_bytes=self._max_request_bytes,
+                signing_key=self._signing_key,
+                signature_max_age_s=self._signature_max_age_s,
+            )
+        except Exception as exc:  # any entry that cannot become a run: never retried
+            reason = (
+                str(exc)
+                if isinstance(exc, MalformedRequest)
+                else (f"the entry cannot be read: {type(exc).__name__}: {exc}")
+            )
             await self._publisher.dead_letter(
-                str(exc), _payload(raw_fields), source=DEAD_LETTER_SOURCE, entry_id=entry_id
+                reason, _payload(raw_fields), source=DEAD_LETTER_SOURCE, entry_id=entry_id
             )
             self.dead_lettered += 1
             await self._ack(entry_id)

@@ -18,8 +18,8 @@ from shared.async_base.action import AsyncBaseAction
 from shared.async_base.action_config import ActionConfig
 from shared.envvars import expand_env_tree
 from shared.errors import ConfigError
-from shared.trust.redaction import register_secret
 from shared.models import ActionResult, CheckpointResult
+from shared.trust.redaction import register_secret
 
 ConfigT = TypeVar("ConfigT", bound=ActionConfig)
 
@@ -34,10 +34,10 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
     env_fields: ClassVar[tuple[str, ...]] = ()
     #: Config fields whose expanded values must never be shown.
     secret_fields: ClassVar[tuple[str, ...]] = ()
-    #: What each outward-reaching config field names, for the inline-spec policy
-    #: (`shared.trust`): ``url`` or ``host`` (sent to), ``directory`` (written under),
+    #: (field, kind) pairs: what each outward-reaching config field names, for the inline-spec
+    #: policy (`shared.trust`): ``url`` or ``host`` (sent to), ``directory`` (written under),
     #: ``function`` (imported and called).
-    reach_fields: ClassVar[dict[str, Reach]] = {}
+    reach_fields: ClassVar[tuple[tuple[str, Reach], ...]] = ()
 
     def __init__(self, config: ConfigT | None = None, /, **overrides: Any) -> None:
         super().__init__(config, **overrides)

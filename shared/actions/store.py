@@ -42,7 +42,7 @@ class StoreResult(BuiltinAction[StoreResultConfig]):
 
     action_type = "store_result"
     env_fields = ("directory",)
-    reach_fields = {"directory": "directory"}
+    reach_fields = (("directory", "directory"),)
 
     @classmethod
     def _default_config(cls) -> StoreResultConfig:

@@ -66,11 +66,11 @@ class HostAllowList:
             if not address.is_global:
                 if literal is None and host in self.names:
                     continue  # the operator named this very host
+                if literal is not None:
+                    return f"address {host} is not public and not listed"
                 return (
-                    f"host {host!r} resolves to the non-public address {address}: list the address, its"
-                    " network or the exact host name"
-                    if literal is None
-                    else f"address {host} is not public and not listed"
+                    f"host {host!r} resolves to the non-public address {address}: list the"
+                    " address, its network or the exact host name"
                 )
             if literal is not None and not self.any_public:
                 return f"address {host} is not listed"

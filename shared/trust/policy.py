@@ -146,7 +146,7 @@ class InlineSpecPolicy:
             if not issubclass(cls, BuiltinAction):
                 continue  # registered by an operator's plugin: trusted like the plugin
             defaults = cls._default_config()
-            for field, kind in cls.reach_fields.items():
+            for field, kind in cls.reach_fields:
                 value = spec.get(field, getattr(defaults, field, None))
                 if not isinstance(value, str) or not value or "${" in value:
                     continue
@@ -158,18 +158,24 @@ class InlineSpecPolicy:
     async def _reach_refusal(self, kind: str, value: str, path: str) -> Refusal | None:
         if kind == "url":
             problem = await self.hosts.url_problem(value)
-            return None if problem is None else Refusal(
-                "hosts", "CHECKFLEET_ACTION_HOSTS", path, problem
+            return (
+                None
+                if problem is None
+                else Refusal("hosts", "CHECKFLEET_ACTION_HOSTS", path, problem)
             )
         if kind == "host":
             problem = await self.hosts.host_problem(value)
-            return None if problem is None else Refusal(
-                "hosts", "CHECKFLEET_ACTION_HOSTS", path, problem
+            return (
+                None
+                if problem is None
+                else Refusal("hosts", "CHECKFLEET_ACTION_HOSTS", path, problem)
             )
         if kind == "directory":
             problem = directory_problem(value, self.store_roots)
-            return None if problem is None else Refusal(
-                "store-roots", "CHECKFLEET_STORE_ROOTS", path, problem
+            return (
+                None
+                if problem is None
+                else Refusal("store-roots", "CHECKFLEET_STORE_ROOTS", path, problem)
             )
         module = value.partition(":")[0]
         if module in self.plugins:

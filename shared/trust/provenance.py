@@ -8,6 +8,7 @@ name apart when their specs differ (an inline spec squatting a registered name, 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from shared.trust.signing import canonical
 #: Origin kinds a request may claim, before the ``:`` of its origin.
 ORIGINS = ("scheduler", "client", "request-stream")
 UNKNOWN_ORIGIN = "unknown"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.:@/+=\-]+")
 
 
 def spec_hash(spec: Mapping[str, Any]) -> str:
@@ -28,6 +30,11 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
     except TypeError:  # a spec holding something msgpack cannot carry: hash its text
         packed = repr(canonical(spec)).encode()
     return "sha256:" + hashlib.sha256(packed).hexdigest()
+
+
+def origin_for(kind: str, detail: str) -> str:
+    """An origin ``<kind>:<detail>`` that fits `shared.job.ORIGIN_PATTERN`."""
+    return f"{kind}:{_UNSAFE.sub('-', detail)}"[:200]
 
 
 def origin_kind(origin: str | None) -> str:

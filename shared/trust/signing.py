@@ -58,7 +58,9 @@ def digest(key: str, data: bytes) -> str:
     return hmac.new(key.encode("utf-8"), data, hashlib.sha256).hexdigest()
 
 
-def sign_payload(key: str, payload: Mapping[str, Any], *, now: float | None = None) -> dict[str, Any]:
+def sign_payload(
+    key: str, payload: Mapping[str, Any], *, now: float | None = None
+) -> dict[str, Any]:
     """`payload` with ``signed_at`` and its ``signature``."""
     signed = {key_: item for key_, item in payload.items() if key_ != SIGNATURE_FIELD}
     signed[SIGNED_AT_FIELD] = int(time.time() if now is None else now)
@@ -78,8 +80,14 @@ def verify_payload(
     key: str, payload: Mapping[str, Any], *, max_age_s: float, now: float | None = None
 ) -> None:
     """`SignatureError` saying why unless `payload` is signed with `key`, and fresh."""
-    _verify(key, payload.get(SIGNATURE_FIELD), payload.get(SIGNED_AT_FIELD), max_age_s, now,
-            lambda: payload_bytes(payload))
+    _verify(
+        key,
+        payload.get(SIGNATURE_FIELD),
+        payload.get(SIGNED_AT_FIELD),
+        max_age_s,
+        now,
+        lambda: payload_bytes(payload),
+    )
 
 
 def verify_fields(
@@ -90,8 +98,9 @@ def verify_fields(
     signed_at: Any = raw_time
     if isinstance(raw_time, str) and raw_time.isdigit():
         signed_at = int(raw_time)
-    _verify(key, fields.get(SIGNATURE_FIELD), signed_at, max_age_s, now,
-            lambda: fields_bytes(fields))
+    _verify(
+        key, fields.get(SIGNATURE_FIELD), signed_at, max_age_s, now, lambda: fields_bytes(fields)
+    )
 
 
 def _verify(
@@ -103,9 +112,13 @@ def _verify(
     covered: Any,
 ) -> None:
     if signature is None:
-        raise SignatureError("unsigned: the fleet requires signed requests (CHECKFLEET_SIGNING_KEY)")
-    if not isinstance(signature, str) or not isinstance(signed_at, int) or isinstance(
-        signed_at, bool
+        raise SignatureError(
+            "unsigned: the fleet requires signed requests (CHECKFLEET_SIGNING_KEY)"
+        )
+    if (
+        not isinstance(signature, str)
+        or not isinstance(signed_at, int)
+        or isinstance(signed_at, bool)
     ):
         raise SignatureError(f"malformed signature: needs {SIGNED_AT_FIELD} (whole seconds)")
     current = time.time() if now is None else now

@@ -77,6 +77,8 @@ def client_env(redis_server: RedisServer) -> dict[str, str]:
         "CHECKFLEET_REDIS_URL": redis_server.url,
         "CHECKFLEET_PREFIX": PREFIX,
         "CHECKFLEET_PLUGINS": "tests.support.client_actions",
+        # The clients sign their requests, so the worker trusts their inline specs.
+        "CHECKFLEET_SIGNING_KEY": "client-tests-signing-key",
     }
 
 
