@@ -10,7 +10,8 @@ NOW = 1_800_000_000.0
 
 
 def test_a_signed_payload_verifies_whatever_its_key_order() -> None:
-    signed = sign_payload(KEY, {"run_id": "r-1", "checkpoint": {"b": 1, "a": [1, {"y": 2, "x": 3}]}}, now=NOW)
+    spec = {"b": 1, "a": [1, {"y": 2, "x": 3}]}
+    signed = sign_payload(KEY, {"run_id": "r-1", "checkpoint": spec}, now=NOW)
     reordered = {key: signed[key] for key in reversed(list(signed))}
     verify_payload(KEY, reordered, max_age_s=60, now=NOW + 30)
 
