@@ -24,10 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from arq.connections import ArqRedis  # noqa: E402
-from arq.constants import expires_extra_ms  # noqa: E402
-from arq.jobs import serialize_job as serialize_arq_job  # noqa: E402
 
 from bench.noop_worker import NOOP  # noqa: E402
+from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, pack_job  # noqa: E402
 from shared.keys import Keys  # noqa: E402
 from shared.redis_connection import connect_arq  # noqa: E402
 from shared.serializer import serialize_job  # noqa: E402
@@ -167,12 +166,12 @@ async def wait_for_workers(pool: ArqRedis, settings: Settings, kind: str, count:
 async def enqueue_noops(pool: ArqRedis, settings: Settings, count: int, prefix: str) -> None:
     """`count` no-op jobs written as arq's `enqueue_job` writes them, pipelined."""
     now_ms = round(time.time() * 1000)
-    job = serialize_arq_job(NOOP, (), {}, None, now_ms, serializer=serialize_job)
+    job = pack_job(NOOP, [], now_ms, serialize_job)
     for start in range(0, count, 1000):
         async with pool.pipeline(transaction=False) as pipe:
             for index in range(start, min(count, start + 1000)):
                 job_id = f"{prefix}-{index}"
-                pipe.psetex(Keys.arq_job(job_id), expires_extra_ms, job)
+                pipe.psetex(Keys.arq_job(job_id), JOB_EXPIRY_EXTRA_MS, job)
                 pipe.zadd(settings.keys.queue, {job_id: now_ms})
             await pipe.execute()
 

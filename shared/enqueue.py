@@ -6,42 +6,42 @@ and wakes idle workers.
 
 Both write exactly what arq's `ArqRedis.enqueue_job` writes (the job under ``arq:job:<id>``
 with arq's expiry, the id in the queue's sorted set) and refuse an id whose job or result
-exists, as arq does. They do it in one Lua script per call (per chunk for `enqueue_runs`)
-that also publishes the wake, instead of arq's WATCH / EXISTS / MULTI round trips plus a
-PUBLISH: one round trip per enqueue, and one per thousand in a batch.
+exists, as arq does (the Lua helpers of `shared.arq_protocol`). They do it in one Lua script
+per call (per chunk for `enqueue_runs`) that also publishes the wake, instead of arq's
+WATCH / EXISTS / MULTI round trips plus a PUBLISH: one round trip per enqueue, and one per
+thousand in a batch.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from arq.connections import ArqRedis
-from arq.constants import expires_extra_ms, job_key_prefix, result_key_prefix
-from arq.jobs import Job, serialize_job
+from arq.jobs import Job
 
+from shared.arq_protocol import current_ms, job_expiry_ms, job_handle, lua_script, pack_job
 from shared.job import RUN_CHECKPOINT, RunRequest
 from shared.keys import Keys
 from shared.trust.signing import sign_payload
+from shared.serializer import serialize_job
 
 #: Jobs per script call in `enqueue_runs`: bounds the time one call holds Redis.
 ENQUEUE_CHUNK = 1_000
 
-# KEYS: queue, wake channel, then per job: job key, result key
+# KEYS: queue, wake channel
 # ARGV: publish wake (1/0), then per job: job id, score ms, expiry ms, job bytes
 # Returns one 1/0 per job: enqueued, or refused because its job or result exists.
-_ENQUEUE = """
+_ENQUEUE = lua_script("""
 local enqueued = {}
 local any = false
 for i = 0, (#ARGV - 1) / 4 - 1 do
-    local job_key, result_key = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
     local base = 2 + 4 * i
-    if redis.call('EXISTS', job_key, result_key) == 0 then
-        redis.call('SET', job_key, ARGV[base + 3], 'PX', ARGV[base + 2])
-        redis.call('ZADD', KEYS[1], ARGV[base + 1], ARGV[base])
+    local job_id = ARGV[base]
+    if not arq_id_taken(job_id) then
+        arq_write_job(KEYS[1], job_id, ARGV[base + 3], ARGV[base + 1], ARGV[base + 2])
         enqueued[i + 1] = 1
         any = true
     else
@@ -52,7 +52,7 @@ if any and ARGV[1] == '1' then
     redis.call('PUBLISH', KEYS[2], '')
 end
 return enqueued
-"""
+""")
 
 
 def job_payload(request: RunRequest, signing_key: str | None = None) -> dict[str, Any]:
@@ -65,10 +65,6 @@ def job_payload(request: RunRequest, signing_key: str | None = None) -> dict[str
         exclude={"signed_at", "signature"},
     )
     return sign_payload(signing_key, payload) if signing_key else payload
-
-
-def _now_ms() -> int:
-    return round(time.time() * 1000)
 
 
 async def enqueue_run(
@@ -127,29 +123,18 @@ async def _enqueue_chunk(
     defer_until: datetime | None,
     signing_key: str | None,
 ) -> list[Job | None]:
-    now_ms = _now_ms()
+    now_ms = current_ms()
     score_ms = round(defer_until.timestamp() * 1000) if defer_until is not None else now_ms
-    expiry_ms = max(1, score_ms - now_ms + expires_extra_ms)  # arq's expiry
+    expiry_ms = job_expiry_ms(score_ms, now_ms)
     job_ids: list[str] = []
-    script_keys: list[str] = [keys.queue, keys.wake]
     args: list[str | int | bytes] = [0 if defer_until is not None else 1]
     for request, wanted_id in items:
         job_id = wanted_id or uuid4().hex
-        job = serialize_job(
-            RUN_CHECKPOINT,
-            (job_payload(request, signing_key),),
-            {},
-            None,
-            now_ms,
-            serializer=redis.job_serializer,
-        )
+        job = pack_job(RUN_CHECKPOINT, [job_payload(request, signing_key)], now_ms, serialize_job)
         job_ids.append(job_id)
-        script_keys += [job_key_prefix + job_id, result_key_prefix + job_id]
         args += [job_id, score_ms, expiry_ms, job]
-    enqueued = await redis.register_script(_ENQUEUE)(keys=script_keys, args=args)
+    enqueued = await redis.register_script(_ENQUEUE)(keys=[keys.queue, keys.wake], args=args)
     return [
-        Job(job_id, redis=redis, _queue_name=keys.queue, _deserializer=redis.job_deserializer)
-        if done
-        else None
+        job_handle(redis, job_id, keys.queue) if done else None
         for job_id, done in zip(job_ids, enqueued, strict=True)
     ]

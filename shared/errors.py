@@ -12,7 +12,8 @@
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
     │   └── SignatureError           a request unsigned, stale or forged where signing is on
     ├── TransientError               the operation may succeed if retried later
-    │   └── BackendUnavailableError  Redis (or another backend) cannot be reached
+    │   ├── BackendUnavailableError  Redis (or another backend) cannot be reached
+    │   └── StoreError               the results store could not be read or written
     └── ExecutionError               a run could not complete: report it as an `error` result
         ├── CheckpointTimeoutError   a run exceeded its timeout
         └── SourceError              the data source is missing, unreadable or corrupt
@@ -93,6 +94,11 @@ class TransientError(CheckfleetError):
 
 class BackendUnavailableError(TransientError):
     """Redis, or another backend, cannot be reached."""
+
+
+class StoreError(TransientError):
+    """The results store (SQLite file, PostgreSQL) could not be opened, read or written; the
+    message names the store (without its password) and the cause."""
 
 
 class ExecutionError(CheckfleetError):

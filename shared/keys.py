@@ -3,7 +3,7 @@
 Nothing else in the code writes a key string. All names share one prefix (default
 ``checkfleet``), so several fleets can share a Redis database. arq keeps its own per-job keys
 under ``arq:`` (``arq:job:<id>``, ``arq:result:<id>``, ``arq:in-progress:<id>``), which it does
-not let us rename.
+not let us rename; their prefixes are part of arq's protocol (`shared.arq_protocol`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from arq.constants import (
-    in_progress_key_prefix,
-    job_key_prefix,
-    result_key_prefix,
-    retry_key_prefix,
+from shared.arq_protocol import (
+    IN_PROGRESS_KEY_PREFIX,
+    JOB_KEY_PREFIX,
+    RESULT_KEY_PREFIX,
+    RETRY_KEY_PREFIX,
 )
 
 DEFAULT_PREFIX = "checkfleet"
@@ -23,12 +23,6 @@ REPLIES_PART = "replies"
 #: Client ids name reply streams: printable, no ':' (no nesting into other key families).
 CLIENT_ID_PATTERN = r"[A-Za-z0-9_.@+=\-]{1,100}"
 _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
-
-#: arq's own key prefixes (not under our prefix; arq does not let them be renamed).
-ARQ_JOB_PREFIX: str = job_key_prefix
-ARQ_IN_PROGRESS_PREFIX: str = in_progress_key_prefix
-ARQ_RESULT_PREFIX: str = result_key_prefix
-ARQ_RETRY_PREFIX: str = retry_key_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +139,12 @@ class Keys:
     @staticmethod
     def arq_job(job_id: str) -> str:
         """arq's key holding a queued or running job."""
-        return ARQ_JOB_PREFIX + job_id
+        return JOB_KEY_PREFIX + job_id
 
     @staticmethod
     def arq_result(job_id: str) -> str:
         """arq's key holding a finished job's result (while arq keeps it)."""
-        return ARQ_RESULT_PREFIX + job_id
+        return RESULT_KEY_PREFIX + job_id
 
     @staticmethod
     def arq_job_keys(job_id: bytes) -> list[bytes]:
@@ -158,5 +152,5 @@ class Keys:
         worker removes with a job it cannot run at all (`worker.poison`)."""
         return [
             prefix.encode() + job_id
-            for prefix in (ARQ_JOB_PREFIX, ARQ_IN_PROGRESS_PREFIX, ARQ_RETRY_PREFIX)
+            for prefix in (JOB_KEY_PREFIX, IN_PROGRESS_KEY_PREFIX, RETRY_KEY_PREFIX)
         ]

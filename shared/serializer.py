@@ -1,8 +1,8 @@
 """arq's `job_serializer` / `job_deserializer` over msgpack, so nothing in Redis is pickled.
 
 arq stores each job as a map ``{t: try, f: function, a: args, k: kwargs, et: enqueue ms}`` and
-each job result as a map that may hold an exception. Exceptions travel as
-``{"error_type": ..., "message": ...}``: plain data any language reads.
+each job result as a map that may hold an exception (the layout: `shared.arq_protocol`).
+Exceptions travel as ``{"error_type": ..., "message": ...}``: plain data any language reads.
 
 A job that arq cannot run as it is (garbage bytes, a pickle, a job larger than
 `CHECKFLEET_MAX_REQUEST_BYTES`, nested too deeply, a map of the wrong shape such as a try
@@ -26,11 +26,11 @@ from typing import Any
 import msgpack
 
 from shared import codec
+from shared.arq_protocol import JOB_FIELDS, is_result_map, job_map
 from shared.errors import DecodeError
 from shared.job import UNDECODABLE_JOB
 from shared.trust.limits import nesting_problem
 
-_ARQ_JOB_FIELDS = ("t", "f", "a", "k", "et")
 #: The largest job accepted unless the worker says otherwise (CHECKFLEET_MAX_REQUEST_BYTES).
 DEFAULT_MAX_JOB_BYTES = 1 << 20
 _LATEST_ENQUEUE_MS = 10**14  # about the year 5138
@@ -47,7 +47,7 @@ def _default(value: Any) -> Any:
 
 def serialize_job(data: dict[str, Any]) -> bytes:
     """msgpack bytes of an arq job or job result map (a result without the arguments)."""
-    if "s" in data:  # a job result: arq's copy for job.result(), never a second full result
+    if is_result_map(data):  # a job result: arq's copy for job.result(), never a second full result
         data = {**data, "a": [], "k": {}, "r": _kept_return(data.get("r"))}
     packed: bytes = msgpack.packb(data, default=_default, datetime=True, use_bin_type=True)
     return packed
@@ -86,7 +86,7 @@ def deserialize_job(
         return undecodable_job(
             data, f"an arq job must be a msgpack map, got {type(value).__name__}"
         )
-    if "s" in value:  # a job result (read by clients): arq reads its fields itself
+    if is_result_map(value):  # a job result (read by clients): arq reads its fields itself
         return value
     problem = _job_problem(value, functions)
     if problem is not None:
@@ -96,10 +96,10 @@ def deserialize_job(
 
 def _job_problem(value: dict[Any, Any], functions: Collection[str] | None) -> str | None:
     """Why an arq job map cannot be run as it is, or None."""
-    missing = [name for name in _ARQ_JOB_FIELDS if name not in value]
+    missing = [name for name in JOB_FIELDS if name not in value]
     if missing:
         return f"arq job map lacks {', '.join(missing)}"
-    job_try, function, args, kwargs, enqueued = (value[name] for name in _ARQ_JOB_FIELDS)
+    job_try, function, args, kwargs, enqueued = (value[name] for name in JOB_FIELDS)
     if function == UNDECODABLE_JOB:
         return f"a job may not call the internal function {UNDECODABLE_JOB!r}"
     if not isinstance(function, str) or (functions is not None and function not in functions):
@@ -121,10 +121,5 @@ def _job_problem(value: dict[Any, Any], functions: Collection[str] | None) -> st
 
 def undecodable_job(raw: bytes, reason: str) -> dict[str, Any]:
     """The `UNDECODABLE_JOB` call that dead-letters `raw` with `reason`."""
-    return {
-        "t": 1,
-        "f": UNDECODABLE_JOB,
-        "a": [{"raw": bytes(raw), "reason": reason}],
-        "k": {},
-        "et": int(time.time() * 1000),
-    }
+    envelope = {"raw": bytes(raw), "reason": reason}
+    return job_map(UNDECODABLE_JOB, [envelope], job_try=1, enqueue_ms=int(time.time() * 1000))

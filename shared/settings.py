@@ -46,6 +46,9 @@ CHECKFLEET_SIGNATURE_MAX_AGE_S  86400                        a signature older t
 CHECKFLEET_MAX_REQUEST_BYTES    1048576                      the largest job or request accepted
 CHECKFLEET_MAX_WORKER_DEATHS    3                            a job whose worker died this often
                                                              is dead-lettered, not retried
+CHECKFLEET_STORE_URL            (none)                       results store: ``sqlite:///path`` or
+                                                             ``postgresql://...``; in-process runs
+                                                             default to .checkfleet/history.db
 =============================== ============================ =====================================
 """
 
@@ -60,6 +63,7 @@ from urllib.parse import urlsplit
 
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
+from shared.store import check_store_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -189,6 +193,8 @@ def _variable_names(raw: str) -> tuple[str, ...]:
         if not _VARIABLE_NAME.fullmatch(name):
             raise ValueError(f"not a variable name: {name!r}")
     return names
+def _store_url(raw: str) -> str:
+    return check_store_url(raw.strip())  # the store package owns its URL forms
 
 
 def _non_empty(raw: str) -> str:
@@ -233,6 +239,8 @@ class Settings:
     signature_max_age_s: float = 86_400.0
     max_request_bytes: int = 1 << 20
     max_worker_deaths: int = 3
+    #: The results store's URL; None: workers record nothing, in-process runs use the default.
+    store_url: str | None = None
 
     @property
     def keys(self) -> Keys:
@@ -287,6 +295,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_SIGNATURE_MAX_AGE_S": ("signature_max_age_s", _positive_float),
     "CHECKFLEET_MAX_REQUEST_BYTES": ("max_request_bytes", _positive_int),
     "CHECKFLEET_MAX_WORKER_DEATHS": ("max_worker_deaths", _positive_int),
+    "CHECKFLEET_STORE_URL": ("store_url", _store_url),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

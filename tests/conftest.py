@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the private Redis server and its URL."""
+"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
+a headless browser page (``browser_page``, from `tests.support.browser`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from shared.settings import Settings
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+
+pytest_plugins = ["tests.support.browser"]
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +41,27 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 def settings(redis_url: str) -> Settings:
     """Settings pointing at the private server, as an entry point would build them."""
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster (initdb in a temp dir) on a free port, for the session."""
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the private cluster; its URL carries the test password."""
+    if not postgres_server.running:  # a fault test may have left it stopped
+        postgres_server.start()
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)

@@ -7,7 +7,9 @@ own job slots frees up; between wakes it looks at the queue only every `idle_pol
 (deferred jobs, aborts, missed wakes and health checks ride on that).
 
 It also claims the jobs it reads in one round trip for all its free slots
-(`worker.claiming`) instead of arq's four per job.
+(`shared.arq_protocol.JobClaimer`) instead of arq's four per job. The private methods of arq's
+`Worker` it overrides, and the job-slot bookkeeping they share with arq, are listed and
+implemented in `shared.arq_protocol` (`WORKER_OVERRIDES`), where a contract test checks them.
 
 And no job takes it down or vanishes (`worker.poison`): a queued id that is not a run id, a
 job arq cannot even read (a key of the wrong Redis type), and a job arq fails before it runs
@@ -25,17 +27,23 @@ import contextlib
 import logging
 from typing import Any
 
-from arq.utils import timestamp_ms
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared import codec
+from shared.arq_protocol import (
+    JobClaimer,
+    current_ms,
+    give_back_job_slots,
+    start_claimed_job,
+    take_job_slots,
+    worker_claimer,
+)
 from shared.errors import DecodeError
 from shared.job import is_run_id
 from shared.logs import escape_control
-from worker.claiming import JobClaimer
 from worker.poison import drop_poison_job, readable_id
 from worker.state import STATE_KEY
 
@@ -100,36 +108,21 @@ class WakingWorker(Worker):
         claims for all slots free at once go in one round trip."""
         pending = await self._runnable(job_ids)
         while pending:
-            await self.sem.acquire()
-            if self.job_counter >= self.max_jobs:
-                self.sem.release()
+            batch = await take_job_slots(self, len(pending))
+            if not batch:
                 return
-            batch = 1  # one slot held; take every other free one without waiting
-            while (
-                batch < len(pending)
-                and self.job_counter + batch < self.max_jobs
-                and not self.sem.locked()
-            ):
-                await self.sem.acquire()
-                batch += 1
-            self.job_counter += batch
             chunk, pending = pending[:batch], pending[batch:]
             try:
-                scores = await self._job_claimer().claim(chunk, timestamp_ms())
+                scores = await self._job_claimer().claim(chunk, current_ms())
             except BaseException:  # Redis away: give the slots back, the next poll retries
-                self.job_counter -= batch
-                for _ in range(batch):
-                    self.sem.release()
+                give_back_job_slots(self, batch)
                 raise
             for job_id, score in zip(chunk, scores, strict=True):
                 if score is None:  # running elsewhere, finished, or re-queued for later
-                    self.job_counter -= 1
-                    self.sem.release()
+                    give_back_job_slots(self, 1)
                     logger.debug("job %s already running elsewhere", job_id)
                     continue
-                task = self.loop.create_task(self.run_job(job_id, score))
-                task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
-                self.tasks[job_id] = task
+                start_claimed_job(self, job_id, score)
 
     async def _runnable(self, job_ids: list[bytes]) -> list[str]:
         """The ids that can be jobs; the others are dropped as poison, before arq logs them."""
@@ -177,8 +170,7 @@ class WakingWorker(Worker):
 
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:
-            lease_ms = int(self.in_progress_timeout_s * 1000)
-            self._claimer = JobClaimer(self.pool, self.queue_name, lease_ms)
+            self._claimer = worker_claimer(self)
         return self._claimer
 
     def _release_sem_dec_counter_on_complete(self) -> None:

@@ -8,7 +8,8 @@ One Lua script decides and writes in one step, so schedulers racing on the same 
    running is ``skipped`` (counted in `Keys.overlap_skips`) or, with ``queue_latest``,
    ``deferred``: the firing replaces any earlier deferred one and starts when the run ended;
 3. otherwise the job is written exactly as arq's `enqueue_job` writes it (``arq:job:<id>``
-   with an expiry, the id in the queue's sorted set) and becomes the checkpoint's last job.
+   with an expiry, the id in the queue's sorted set; the Lua helpers of `shared.arq_protocol`)
+   and becomes the checkpoint's last job.
 
 Every decision sets the firing's marker and, for ticks, advances the trigger's last tick.
 The script reads the previous job's arq keys by a name built from a stored value, which a
@@ -17,7 +18,6 @@ single Redis (what arq supports) allows.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,81 +25,76 @@ from enum import StrEnum
 from typing import Any
 from uuid import uuid4
 
-from arq.constants import expires_extra_ms
-from arq.jobs import serialize_job as arq_job_bytes
 from redis.asyncio import Redis
 
 from shared import codec
+from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script, pack_job
 from shared.checkpoint import OverlapPolicy
 from shared.enqueue import job_payload
 from shared.errors import DecodeError, SignatureError
 from shared.job import RUN_CHECKPOINT, RunRequest
-from shared.keys import ARQ_IN_PROGRESS_PREFIX, ARQ_JOB_PREFIX, ARQ_RESULT_PREFIX, Keys
+from shared.keys import Keys
 from shared.serializer import deserialize_job, serialize_job
 from shared.trust.provenance import origin_kind
 from shared.trust.signing import verify_payload
 
 #: How long a decision is remembered, and how long a queued job may wait (arq's default).
-DECISION_TTL_MS: int = expires_extra_ms
+DECISION_TTL_MS: int = JOB_EXPIRY_EXTRA_MS
 
-# KEYS: fired marker, arq job key, arq result key, queue, last job, deferred run, skips hash,
-#       last tick, wake channel
-# ARGV: job id, job bytes, score ms, ttl ms, overlap, arq job prefix, arq in-progress prefix,
-#       checkpoint, tick us ('' when not a tick)
-_SUBMIT = """
-if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3]) > 0 then
+# KEYS: fired marker, queue, last job, deferred run, skips hash, last tick, wake channel
+# ARGV: job id, job bytes, score ms, ttl ms, overlap, checkpoint, tick us ('' when not a tick)
+_SUBMIT = lua_script("""
+if redis.call('EXISTS', KEYS[1]) > 0 or arq_id_taken(ARGV[1]) then
     return 'duplicate'
 end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[4])
-if ARGV[9] ~= '' then
-    local tick = redis.call('GET', KEYS[8])
-    if (not tick) or tonumber(tick) < tonumber(ARGV[9]) then
-        redis.call('SET', KEYS[8], ARGV[9])
+if ARGV[7] ~= '' then
+    local tick = redis.call('GET', KEYS[6])
+    if (not tick) or tonumber(tick) < tonumber(ARGV[7]) then
+        redis.call('SET', KEYS[6], ARGV[7])
     end
 end
 if ARGV[5] ~= 'allow' then
-    local last = redis.call('GET', KEYS[5])
-    if last and redis.call('EXISTS', ARGV[6] .. last, ARGV[7] .. last) > 0 then
+    local last = redis.call('GET', KEYS[3])
+    if last and arq_job_active(last) then
         if ARGV[5] == 'queue_latest' then
-            if redis.call('EXISTS', KEYS[6]) > 0 then
-                redis.call('HINCRBY', KEYS[7], ARGV[8], 1)
+            if redis.call('EXISTS', KEYS[4]) > 0 then
+                redis.call('HINCRBY', KEYS[5], ARGV[6], 1)
             end
-            redis.call('HSET', KEYS[6], 'job_id', ARGV[1], 'job', ARGV[2])
-            redis.call('PEXPIRE', KEYS[6], ARGV[4])
+            redis.call('HSET', KEYS[4], 'job_id', ARGV[1], 'job', ARGV[2])
+            redis.call('PEXPIRE', KEYS[4], ARGV[4])
             return 'deferred'
         end
-        redis.call('HINCRBY', KEYS[7], ARGV[8], 1)
+        redis.call('HINCRBY', KEYS[5], ARGV[6], 1)
         return 'skipped'
     end
 end
-redis.call('PSETEX', KEYS[2], ARGV[4], ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[4])
-redis.call('PUBLISH', KEYS[9], '')
+arq_write_job(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4])
+redis.call('PUBLISH', KEYS[7], '')
 return 'enqueued'
-"""
+""")
 
 # KEYS: deferred run, queue, last job, wake channel
-# ARGV: score ms, ttl ms, arq job prefix, arq in-progress prefix, arq result prefix
-_RELEASE = """
+# ARGV: score ms, ttl ms
+_RELEASE = lua_script("""
 local deferred = redis.call('HMGET', KEYS[1], 'job_id', 'job')
 if not deferred[1] then
     return false
 end
 local last = redis.call('GET', KEYS[3])
-if last and redis.call('EXISTS', ARGV[3] .. last, ARGV[4] .. last) > 0 then
+if last and arq_job_active(last) then
     return false
 end
 redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', ARGV[3] .. deferred[1], ARGV[5] .. deferred[1]) > 0 then
+if arq_id_taken(deferred[1]) then
     return false
 end
-redis.call('PSETEX', ARGV[3] .. deferred[1], ARGV[2], deferred[2])
-redis.call('ZADD', KEYS[2], ARGV[1], deferred[1])
+arq_write_job(KEYS[2], deferred[1], deferred[2], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[3], deferred[1], 'PX', ARGV[2])
 redis.call('PUBLISH', KEYS[4], '')
 return deferred[1]
-"""
+""")
 
 
 class Outcome(StrEnum):
@@ -135,9 +130,7 @@ def job_bytes(request: RunRequest, enqueue_time_ms: int, signing_key: str | None
     """The arq job `run_checkpoint(request)` as arq would store it, in msgpack (the request
     signed with `signing_key` when given)."""
     payload = job_payload(request, signing_key)
-    return arq_job_bytes(
-        RUN_CHECKPOINT, (payload,), {}, None, enqueue_time_ms, serializer=serialize_job
-    )
+    return pack_job(RUN_CHECKPOINT, [payload], enqueue_time_ms, serialize_job)
 
 
 class RunEnqueuer:
@@ -164,7 +157,7 @@ class RunEnqueuer:
 
     async def submit(self, submission: Submission) -> Outcome:
         """Decide about one firing and write the decision (see the module docstring)."""
-        now_ms = int(time.time() * 1000)
+        now_ms = current_ms()
         job_id, checkpoint = submission.job_id, submission.checkpoint
         request = submission.request
         if request.origin is None and self.origin is not None:
@@ -172,8 +165,6 @@ class RunEnqueuer:
         tick_us = "" if submission.tick is None else str(epoch_us(submission.tick))
         keys = [
             self._keys.fired(job_id),
-            Keys.arq_job(job_id),
-            Keys.arq_result(job_id),
             self._keys.queue,
             self._keys.last_job(checkpoint),
             self._keys.deferred_run(checkpoint),
@@ -187,8 +178,6 @@ class RunEnqueuer:
             now_ms,
             DECISION_TTL_MS,
             submission.overlap.value,
-            ARQ_JOB_PREFIX,
-            ARQ_IN_PROGRESS_PREFIX,
             checkpoint,
             tick_us,
         ]
@@ -254,13 +243,7 @@ class RunEnqueuer:
             self._keys.last_job(checkpoint),
             self._keys.wake,
         ]
-        args: list[Any] = [
-            int(time.time() * 1000),
-            DECISION_TTL_MS,
-            ARQ_JOB_PREFIX,
-            ARQ_IN_PROGRESS_PREFIX,
-            ARQ_RESULT_PREFIX,
-        ]
+        args: list[Any] = [current_ms(), DECISION_TTL_MS]
         reply = await self._release(keys=keys, args=args)
         return None if reply is None else _text(reply)
 

@@ -1,13 +1,17 @@
-"""Fixtures for action tests: a recording HTTP server, an SMTP server, a checkpoint result."""
+"""Fixtures for shared tests: a recording HTTP server, an SMTP server, a checkpoint result, an
+arq pool on the private Redis."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from arq.connections import ArqRedis
 
 from shared.actions.http import close_http_session
 from shared.models import CheckpointResult, CheckpointStatus
+from shared.redis_connection import connect_arq
+from shared.settings import Settings
 from tests.support.http_server import RecordingHTTPServer
 from tests.support.results import make_result
 from tests.support.smtp_server import LocalSMTPServer
@@ -43,3 +47,11 @@ def failed_result() -> CheckpointResult:
 @pytest.fixture
 def passed_result() -> CheckpointResult:
     return make_result(CheckpointStatus.SUCCESS)
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[ArqRedis]:
+    """An arq pool of the fleet (msgpack jobs) on the private Redis."""
+    client = await connect_arq(settings)
+    yield client
+    await client.aclose()

@@ -3,7 +3,6 @@ workers, against the private real Redis."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,16 +12,8 @@ from arq.jobs import JobStatus
 from shared.enqueue import enqueue_run, enqueue_runs, job_payload
 from shared.job import RunRequest
 from shared.keys import Keys
-from shared.redis_connection import connect_arq
 from shared.serializer import deserialize_job
 from shared.settings import Settings
-
-
-@pytest.fixture
-async def pool(settings: Settings) -> AsyncIterator[ArqRedis]:
-    client = await connect_arq(settings)
-    yield client
-    await client.aclose()
 
 
 def request(run_id: str) -> RunRequest:

@@ -39,6 +39,7 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_SIGNATURE_MAX_AGE_S": "300",
         "CHECKFLEET_MAX_REQUEST_BYTES": "4096",
         "CHECKFLEET_MAX_WORKER_DEATHS": "2",
+        "CHECKFLEET_STORE_URL": "postgresql://checkfleet:pw@db.internal/history",
     }
     settings = Settings.from_env(environ)
     assert settings.redis_url == "rediss://:s3cret@cache.internal:6380/2"
@@ -65,6 +66,7 @@ def test_every_variable_is_read() -> None:
     assert settings.signing_key == "k3y" and "k3y" not in repr(settings)
     assert (settings.signature_max_age_s, settings.max_request_bytes) == (300.0, 4096)
     assert settings.max_worker_deaths == 2
+    assert settings.store_url == "postgresql://checkfleet:pw@db.internal/history"
     assert set(environ) == set(ENVIRONMENT_VARIABLES), "this test sets every variable"
 
 
@@ -95,6 +97,7 @@ def test_settings_are_frozen() -> None:
         ("CHECKFLEET_RESULT_TTL_S", "nan", "greater than 0"),
         ("CHECKFLEET_PLUGINS", "acme checks", "not a module path"),
         ("CHECKFLEET_CHECKPOINTS", "   ", "must not be empty"),
+        ("CHECKFLEET_STORE_URL", "mysql://db/history", "expected sqlite:///"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook", "expected type=limit pairs"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook=0", "webhook: must be at least 1"),
         ("CHECKFLEET_INLINE_SPECS", "maybe", "must be one of deny, policy, trusted"),

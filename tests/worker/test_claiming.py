@@ -1,5 +1,5 @@
-"""Claiming jobs in one round trip: the same rules as arq's per-job claim, against the
-private real Redis, and a fleet of waking workers running every job exactly once."""
+"""Waking workers claiming jobs in one round trip, against the private real Redis: a fleet of
+them runs every job exactly once (the claim script itself: tests/shared/test_arq_protocol.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,13 @@ import asyncio
 
 import pytest
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
 
 from shared.enqueue import enqueue_runs
 from shared.job import RunRequest
 from shared.settings import Settings
 from tests.worker.fleet import read_results
-from worker.claiming import JobClaimer
 from worker.settings import worker_options
 from worker.waking import WakingWorker
-
-LEASE_MS = 60_000
-
-
-async def test_a_due_queued_job_is_claimed_once(arq_pool: ArqRedis, settings: Settings) -> None:
-    queue = settings.keys.queue
-    await arq_pool.zadd(queue, {"due": 1_000, "later": 5_000, "held": 1_000})
-    await arq_pool.set(in_progress_key_prefix + "held", b"1")  # an arq worker runs it
-    claimer = JobClaimer(arq_pool, queue, LEASE_MS)
-    claimed = await claimer.claim(["due", "later", "held", "gone"], now_ms=2_000)
-    assert claimed == [1_000, None, None, None]
-    assert 0 < await arq_pool.pttl(in_progress_key_prefix + "due") <= LEASE_MS
-    assert not await arq_pool.exists(in_progress_key_prefix + "later")
-    assert await claimer.claim(["due"], now_ms=2_000) == [None]
-    assert await claimer.claim([], now_ms=2_000) == []
 
 
 async def test_two_waking_workers_run_every_job_once(

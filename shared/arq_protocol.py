@@ -1,0 +1,228 @@
+"""arq's private protocol: everything checkfleet relies on beyond arq's public API, in one place.
+
+checkfleet writes arq jobs itself (one Lua script call instead of arq's WATCH / EXISTS / MULTI
+round trips, see `shared.enqueue`), decides scheduler firings in Lua over arq's keys, claims
+jobs for several slots at once, and its waking worker (`worker.waking`) overrides private
+methods of `arq.worker.Worker`. None of that is arq's documented API, so it is all written
+here, and ``tests/shared/test_arq_protocol.py`` runs arq's own `enqueue_job`, `Job` and
+`Worker` against it: an arq upgrade that changes any of it fails there, in one place.
+pyproject pins arq's minor version (`BUILT_FOR`).
+
+What arq keeps in Redis (``arq/constants.py``, ``arq/connections.py``, ``arq/worker.py``):
+
+- ``arq:job:<id>``: the job, a serialized map ``{t: try, f: function, a: args, k: kwargs,
+  et: enqueue ms}`` (`JOB_FIELDS`), expiring `JOB_EXPIRY_EXTRA_MS` after it is due;
+- the queue, a sorted set of job ids scored by the ms they are due at;
+- ``arq:in-progress:<id>``: a worker's claim on the job (``'1'`` with a lease);
+- ``arq:retry:<id>``: the job's try counter, kept by the worker;
+- ``arq:result:<id>``: the finished job's result map (`RESULT_FIELD` ``s`` marks it), which
+  `arq.jobs.Job.result` reads. arq refuses to enqueue an id while its job or result exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from arq.constants import (
+    expires_extra_ms,
+    in_progress_key_prefix,
+    job_key_prefix,
+    result_key_prefix,
+    retry_key_prefix,
+)
+from arq.jobs import Job
+from arq.jobs import serialize_job as arq_serialize_job
+from arq.utils import timestamp_ms
+from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+    from arq.worker import Worker
+
+#: The arq minor version this module was written and tested against (pinned in pyproject).
+BUILT_FOR = (0, 28)
+
+JOB_KEY_PREFIX: str = job_key_prefix
+IN_PROGRESS_KEY_PREFIX: str = in_progress_key_prefix
+RESULT_KEY_PREFIX: str = result_key_prefix
+RETRY_KEY_PREFIX: str = retry_key_prefix
+#: How long after its due time a job may still wait in the queue (arq's default expiry).
+JOB_EXPIRY_EXTRA_MS: int = expires_extra_ms
+
+#: The fields of a job map (a job result map has these and `RESULT_FIELD`).
+JOB_FIELDS = ("t", "f", "a", "k", "et")
+#: Present only in a job result map: whether the job succeeded.
+RESULT_FIELD = "s"
+
+Serializer = Callable[[dict[str, Any]], bytes]
+
+#: The private methods of `arq.worker.Worker` that `worker.waking.WakingWorker` overrides, with
+#: the parameters arq calls them with. The contract test checks them against arq.
+WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "_poll_iteration": ("self",),
+    "start_jobs": ("self", "job_ids"),
+    "_release_sem_dec_counter_on_complete": ("self",),
+    # poison jobs (worker.poison): what arq raises or fails before a job runs
+    "run_job": ("self", "job_id", "score"),
+    "finish_failed_job": ("self", "job_id", "result_data"),
+}
+#: The methods of `Worker` the job-slot functions below call, with their parameters.
+WORKER_CALLS: dict[str, tuple[str, ...]] = {
+    "run_job": ("self", "job_id", "score"),
+    "_release_sem_dec_counter_on_complete": ("self",),
+}
+#: The attributes of a `Worker` those functions read or change (arq's job slots).
+WORKER_ATTRIBUTES = (
+    "sem",
+    "job_counter",
+    "max_jobs",
+    "tasks",
+    "loop",
+    "pool",
+    "queue_name",
+    "in_progress_timeout_s",
+)
+
+#: arq's clock: ms since the epoch, what queue scores and claims compare with.
+current_ms: Callable[[], int] = timestamp_ms
+
+
+def job_map(
+    function: str, args: Sequence[Any], *, job_try: int | None, enqueue_ms: int
+) -> dict[str, Any]:
+    """The map arq stores as a job (before serialization)."""
+    return {"t": job_try, "f": function, "a": list(args), "k": {}, "et": enqueue_ms}
+
+
+def pack_job(function: str, args: Sequence[Any], enqueue_ms: int, serializer: Serializer) -> bytes:
+    """The bytes of the job ``function(*args)`` as arq's `enqueue_job` stores them."""
+    return arq_serialize_job(function, tuple(args), {}, None, enqueue_ms, serializer=serializer)
+
+
+def is_result_map(value: dict[str, Any]) -> bool:
+    """Whether a decoded arq map is a job result rather than a job."""
+    return RESULT_FIELD in value
+
+
+def job_expiry_ms(score_ms: int, enqueue_ms: int) -> int:
+    """The lifetime arq gives a job due at `score_ms` and enqueued at `enqueue_ms`."""
+    return max(1, score_ms - enqueue_ms + JOB_EXPIRY_EXTRA_MS)
+
+
+def job_handle(redis: ArqRedis, job_id: str, queue_name: str) -> Job:
+    """arq's `Job` for a job we wrote (``job.status()``, ``job.result()`` work on it)."""
+    return Job(job_id, redis=redis, _queue_name=queue_name, _deserializer=redis.job_deserializer)
+
+
+# Lua functions over arq's keys, prepended to every script of ours that reads or writes them
+# (`lua_script`). The key prefixes are arq's constants, not settings, hence literals.
+_LUA_PRELUDE = f"""
+local ARQ_JOB, ARQ_RESULT = '{JOB_KEY_PREFIX}', '{RESULT_KEY_PREFIX}'
+local ARQ_IN_PROGRESS = '{IN_PROGRESS_KEY_PREFIX}'
+-- arq refuses an id while its job or its result exists (ArqRedis.enqueue_job)
+local function arq_id_taken(job_id)
+    return redis.call('EXISTS', ARQ_JOB .. job_id, ARQ_RESULT .. job_id) > 0
+end
+-- a job is queued or running while its job key or a worker's claim exists
+local function arq_job_active(job_id)
+    return redis.call('EXISTS', ARQ_JOB .. job_id, ARQ_IN_PROGRESS .. job_id) > 0
+end
+-- what enqueue_job writes: the job with its expiry, its id in the queue scored by its due time
+local function arq_write_job(queue, job_id, job, score_ms, expiry_ms)
+    redis.call('SET', ARQ_JOB .. job_id, job, 'PX', expiry_ms)
+    redis.call('ZADD', queue, score_ms, job_id)
+end
+-- what Worker.start_jobs checks and claims: queued, due and held by no worker; its score
+local function arq_claim_job(queue, job_id, now_ms, lease_ms)
+    local score = redis.call('ZSCORE', queue, job_id)
+    if score and tonumber(score) <= now_ms
+            and redis.call('EXISTS', ARQ_IN_PROGRESS .. job_id) == 0 then
+        redis.call('SET', ARQ_IN_PROGRESS .. job_id, '1', 'PX', lease_ms)
+        return score
+    end
+    return false
+end
+"""
+
+
+def lua_script(body: str) -> str:
+    """A Lua script `body` with arq's key helpers above it: ``arq_id_taken(id)``,
+    ``arq_job_active(id)``, ``arq_write_job(queue, id, job, score_ms, expiry_ms)`` and
+    ``arq_claim_job(queue, id, now_ms, lease_ms)``."""
+    return _LUA_PRELUDE + body
+
+
+# KEYS: the queue. ARGV: now ms, lease ms, then one job id per job.
+# Returns, per job, its queue score as a string when claimed, else false.
+_CLAIM = lua_script("""
+local now, lease = tonumber(ARGV[1]), ARGV[2]
+local claimed = {}
+for i = 3, #ARGV do
+    claimed[i - 2] = arq_claim_job(KEYS[1], ARGV[i], now, lease)
+end
+return claimed
+""")
+
+
+class JobClaimer:
+    """Claims queued jobs of one queue for one worker, several per round trip.
+
+    arq claims each job it read from the queue with WATCH / EXISTS / ZSCORE / MULTI-PSETEX-EXEC,
+    four round trips per job. This does the same check and claim atomically for every job a
+    worker has free slots for; workers running arq's protocol and this one exclude each other
+    through the same ``arq:in-progress:<id>`` key.
+    """
+
+    def __init__(self, redis: Redis, queue_name: str, lease_ms: int) -> None:
+        self._script = redis.register_script(_CLAIM)
+        self._queue_name = queue_name
+        self._lease_ms = lease_ms
+
+    async def claim(self, job_ids: Sequence[str], now_ms: int) -> list[int | None]:
+        """Per job id, its queue score when this worker now holds it, else None (running
+        elsewhere, finished, or re-queued for later)."""
+        if not job_ids:
+            return []
+        args: list[str | int] = [now_ms, self._lease_ms, *job_ids]
+        scores = await self._script(keys=[self._queue_name], args=args)
+        return [None if score is None else int(float(score)) for score in scores]
+
+
+# -- arq's job slots, as the overridden `Worker.start_jobs` manages them ------------------------
+
+
+def worker_claimer(worker: Worker) -> JobClaimer:
+    """A `JobClaimer` with the worker's queue and arq's in-progress lease."""
+    return JobClaimer(worker.pool, worker.queue_name, int(worker.in_progress_timeout_s * 1000))
+
+
+async def take_job_slots(worker: Worker, wanted: int) -> int:
+    """Take up to `wanted` of the worker's job slots, waiting for the first one only, as
+    `Worker.start_jobs` does (its semaphore and job counter); 0 when the worker is full."""
+    await worker.sem.acquire()
+    if worker.job_counter >= worker.max_jobs:
+        worker.sem.release()
+        return 0
+    taken = 1  # one slot held; take every other free one without waiting
+    while (
+        taken < wanted and worker.job_counter + taken < worker.max_jobs and not worker.sem.locked()
+    ):
+        await worker.sem.acquire()
+        taken += 1
+    worker.job_counter += taken
+    return taken
+
+
+def give_back_job_slots(worker: Worker, count: int) -> None:
+    """Return `count` slots taken by `take_job_slots` for jobs that were not started."""
+    worker.job_counter -= count
+    for _ in range(count):
+        worker.sem.release()
+
+
+def start_claimed_job(worker: Worker, job_id: str, score: int) -> None:
+    """Run a job this worker claimed, holding one slot until it ends, as arq does."""
+    task = worker.loop.create_task(worker.run_job(job_id, score))
+    task.add_done_callback(lambda _: worker._release_sem_dec_counter_on_complete())
+    worker.tasks[job_id] = task

@@ -1,0 +1,274 @@
+"""The contract with arq's private protocol (`shared.arq_protocol`), checked with arq's own code
+against the private real Redis: jobs we write are read, run and answered by arq's `Job` and
+`Worker`; jobs arq writes are claimed by our script and run by the waking worker; results come
+back through arq's `Job.result`; the `Worker` internals the waking worker relies on are still
+arq's. After an arq upgrade, this is the file that fails."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import tomllib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import arq
+import pytest
+from arq import constants, func
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from arq.jobs import deserialize_job as arq_deserialize_job
+from arq.worker import Worker
+
+from producer.scheduler.enqueue import RunEnqueuer, Submission
+from shared import arq_protocol
+from shared.arq_protocol import JobClaimer, current_ms
+from shared.checkpoint import OverlapPolicy
+from shared.enqueue import enqueue_run, job_payload
+from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB, RunRequest
+from shared.keys import Keys
+from shared.redis_connection import connect_arq
+from shared.serializer import deserialize_job, serialize_job
+from shared.settings import Settings
+from worker.waking import WakingWorker
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+LEASE_MS = 30_000
+
+
+async def echo(ctx: dict[str, Any], payload: Any) -> dict[str, Any]:
+    """The job function of these tests: answers with what it was given."""
+    return {"payload": payload, "job_id": ctx["job_id"], "try": ctx["job_try"]}
+
+
+@pytest.fixture
+async def make_worker(settings: Settings) -> AsyncIterator[Any]:
+    """arq workers (plain or waking) of the fleet's queue running `echo` in burst mode, each
+    with its own pool (closed with the worker)."""
+    workers: list[Worker] = []
+
+    async def factory(kind: type[Worker] = Worker, **overrides: Any) -> Worker:
+        options: dict[str, Any] = {
+            "functions": [func(echo, name=RUN_CHECKPOINT)],
+            "queue_name": settings.keys.queue,
+            "redis_pool": await connect_arq(settings),
+            "job_serializer": serialize_job,
+            "job_deserializer": deserialize_job,
+            "burst": True,
+            "poll_delay": 0.01,
+            "handle_signals": False,
+            "keep_result": 60,
+            **overrides,
+        }
+        if kind is WakingWorker:
+            options["wake_channel"] = settings.keys.wake
+        worker = kind(**options)
+        workers.append(worker)
+        return worker
+
+    yield factory
+    for worker in workers:
+        await worker.close()
+
+
+def arq_job(pool: ArqRedis, job_id: str, settings: Settings) -> Job:
+    """arq's own handle of a job, built as arq's `enqueue_job` builds it."""
+    return Job(job_id, redis=pool, _queue_name=settings.keys.queue, _deserializer=deserialize_job)
+
+
+def request(run_id: str) -> RunRequest:
+    return RunRequest(checkpoint="orders", run_id=run_id, context={"n": 1})
+
+
+# -- the pin and the constants ------------------------------------------------------------------
+
+
+def test_arq_is_the_minor_version_the_protocol_was_written_for() -> None:
+    major, minor = (int(part) for part in arq.VERSION.split(".")[:2])
+    assert (major, minor) == arq_protocol.BUILT_FOR, (
+        f"arq {arq.VERSION} is installed; shared/arq_protocol.py was written for"
+        f" {arq_protocol.BUILT_FOR}: re-check it, then move BUILT_FOR and the pin together"
+    )
+    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    (pin,) = [spec for spec in dependencies if spec.startswith("arq")]
+    assert pin == f"arq>={major}.{minor}.0,<{major}.{minor + 1}"
+
+
+def test_the_key_prefixes_and_the_expiry_are_arqs() -> None:
+    assert arq_protocol.JOB_KEY_PREFIX == constants.job_key_prefix == "arq:job:"
+    assert arq_protocol.IN_PROGRESS_KEY_PREFIX == constants.in_progress_key_prefix
+    assert arq_protocol.RESULT_KEY_PREFIX == constants.result_key_prefix
+    assert arq_protocol.RETRY_KEY_PREFIX == constants.retry_key_prefix
+    assert arq_protocol.JOB_EXPIRY_EXTRA_MS == constants.expires_extra_ms
+    assert Keys.arq_job("x") == constants.job_key_prefix + "x"
+    assert Keys.arq_result("x") == constants.result_key_prefix + "x"
+
+
+def test_the_job_layout_is_what_arq_reads() -> None:
+    raw = arq_protocol.pack_job(RUN_CHECKPOINT, [{"checkpoint": "orders"}], 1234, serialize_job)
+    job = arq_deserialize_job(raw, deserializer=deserialize_job)
+    assert (job.function, list(job.args), job.kwargs, job.job_try) == (
+        RUN_CHECKPOINT,
+        [{"checkpoint": "orders"}],
+        {},
+        None,
+    )
+    assert sorted(deserialize_job(raw)) == sorted(arq_protocol.JOB_FIELDS)
+    # the envelope of an undecodable job is a job arq hands to our handler
+    undecodable = arq_deserialize_job(b"\x80garbage", deserializer=deserialize_job)
+    assert (undecodable.function, undecodable.job_try) == (UNDECODABLE_JOB, 1)
+    assert undecodable.args[0]["raw"] == b"\x80garbage"
+
+
+# -- jobs we write, arq reads and runs ------------------------------------------------------------
+
+
+async def test_a_job_we_enqueue_is_read_run_and_answered_by_arq(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    ours = await enqueue_run(pool, settings.keys, request("ours-1"))
+    assert ours is not None
+    job = arq_job(pool, "ours-1", settings)
+    assert await job.status() is JobStatus.queued
+    info = await job.info()
+    assert info is not None
+    assert (info.function, list(info.args), info.kwargs, info.job_try) == (
+        RUN_CHECKPOINT,
+        [job_payload(request("ours-1"))],
+        {},
+        None,
+    )
+    assert [queued.job_id for queued in await pool.queued_jobs()] == ["ours-1"]
+    # arq refuses the id while our job exists: we wrote the keys it checks
+    assert await pool.enqueue_job(RUN_CHECKPOINT, {}, _job_id="ours-1") is None
+    worker = await make_worker()
+    await worker.main()
+    assert worker.jobs_complete == 1 and worker.jobs_failed == 0
+    answer = {"payload": job_payload(request("ours-1")), "job_id": "ours-1", "try": 1}
+    assert await job.result(timeout=5) == answer
+    assert await ours.result(timeout=5) == answer  # the handle enqueue_run returned
+    assert await job.status() is JobStatus.complete
+    # and we refuse an id whose result arq keeps, as arq does
+    assert await enqueue_run(pool, settings.keys, request("ours-1")) is None
+
+
+async def test_a_firing_the_scheduler_decides_is_a_job_arq_runs(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    decider = RunEnqueuer(pool, settings.keys)
+    submission = Submission(
+        job_id="orders:every:1", request=request("orders:every:1"), checkpoint="orders"
+    )
+    later = Submission(
+        job_id="orders:every:2",
+        request=request("orders:every:2"),
+        checkpoint="orders",
+        overlap=OverlapPolicy.QUEUE_LATEST,
+    )
+    assert (await decider.submit(submission)).value == "enqueued"
+    assert (await decider.submit(later)).value == "deferred"  # the first is still queued
+    first = arq_job(pool, "orders:every:1", settings)
+    info = await first.info()
+    assert info is not None and list(info.args) == [job_payload(request("orders:every:1"))]
+    worker = await make_worker()
+    await worker.main()
+    assert (await first.result(timeout=5))["job_id"] == "orders:every:1"
+    # the first run ended (arq removed its job key): the deferred firing is released
+    assert await decider.release_deferred("orders") == "orders:every:2"
+    second = arq_job(pool, "orders:every:2", settings)
+    assert await second.status() is JobStatus.queued
+    await (await make_worker()).main()
+    assert (await second.result(timeout=5))["payload"] == job_payload(request("orders:every:2"))
+
+
+# -- jobs arq writes, we claim and run ----------------------------------------------------------
+
+
+async def test_a_due_queued_job_is_claimed_once(pool: ArqRedis, settings: Settings) -> None:
+    queue = settings.keys.queue
+    await pool.zadd(queue, {"due": 1_000, "later": 5_000, "held": 1_000})
+    await pool.set(constants.in_progress_key_prefix + "held", b"1")  # an arq worker runs it
+    claimer = JobClaimer(pool, queue, LEASE_MS)
+    claimed = await claimer.claim(["due", "later", "held", "gone"], now_ms=2_000)
+    assert claimed == [1_000, None, None, None]
+    assert 0 < await pool.pttl(constants.in_progress_key_prefix + "due") <= LEASE_MS
+    assert not await pool.exists(constants.in_progress_key_prefix + "later")
+    assert await claimer.claim(["due"], now_ms=2_000) == [None]
+    assert await claimer.claim([], now_ms=2_000) == []
+
+
+async def test_our_claim_takes_what_arq_would_and_excludes_arq(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    queue = settings.keys.queue
+    await pool.enqueue_job(RUN_CHECKPOINT, {"n": 1}, _job_id="arq-due", _queue_name=queue)
+    await pool.enqueue_job(
+        RUN_CHECKPOINT, {"n": 2}, _job_id="arq-later", _queue_name=queue, _defer_by=60
+    )
+    claimer = JobClaimer(pool, queue, LEASE_MS)
+    due_score = await pool.zscore(queue, "arq-due")
+    claimed = await claimer.claim(["arq-due", "arq-later", "arq-gone"], current_ms())
+    assert claimed == [due_score, None, None]
+    in_progress = constants.in_progress_key_prefix + "arq-due"
+    assert 0 < await pool.pttl(in_progress) <= LEASE_MS
+    # arq's own worker sees our claim and leaves the job alone
+    worker = await make_worker()
+    await worker.start_jobs([b"arq-due"])
+    assert "arq-due" not in worker.tasks and worker.job_counter == 0
+
+
+async def test_arqs_claim_excludes_ours(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    queue = settings.keys.queue
+    await pool.enqueue_job(RUN_CHECKPOINT, {"n": 1}, _job_id="arq-held", _queue_name=queue)
+    # what arq's Worker.start_jobs writes when it claims a job
+    worker = await make_worker()
+    lease_ms = int(worker.in_progress_timeout_s * 1000)
+    await pool.psetex(constants.in_progress_key_prefix + "arq-held", lease_ms, b"1")
+    claimer = arq_protocol.worker_claimer(worker)
+    assert await claimer.claim(["arq-held"], current_ms()) == [None]
+
+
+async def test_the_waking_worker_runs_jobs_arq_enqueued(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    queue = settings.keys.queue
+    jobs = [
+        await pool.enqueue_job(RUN_CHECKPOINT, {"n": n}, _job_id=f"w-{n}", _queue_name=queue)
+        for n in range(5)
+    ]
+    worker = await make_worker(WakingWorker, max_jobs=2)
+    await worker.main()
+    assert worker.jobs_complete == 5 and worker.jobs_failed == 0
+    for n, job in enumerate(jobs):
+        assert job is not None
+        assert await job.result(timeout=5) == {"payload": {"n": n}, "job_id": f"w-{n}", "try": 1}
+    assert await pool.zcard(queue) == 0
+
+
+# -- the Worker internals the waking worker relies on ---------------------------------------------
+
+
+def test_the_worker_methods_we_override_or_call_are_arqs() -> None:
+    for name, parameters in {**arq_protocol.WORKER_OVERRIDES, **arq_protocol.WORKER_CALLS}.items():
+        method = getattr(Worker, name, None)
+        assert method is not None, f"arq's Worker has no {name} any more"
+        assert tuple(inspect.signature(method).parameters) == parameters, name
+    own = {
+        name
+        for name, value in vars(WakingWorker).items()
+        if callable(value) and hasattr(Worker, name) and name not in {"__init__", "close"}
+    }
+    assert own <= set(arq_protocol.WORKER_OVERRIDES), "an override missing from the protocol"
+
+
+async def test_the_worker_attributes_we_use_are_arqs(settings: Settings, make_worker: Any) -> None:
+    worker = await make_worker()
+    for name in arq_protocol.WORKER_ATTRIBUTES:
+        if name != "pool":  # a property that needs the started worker
+            assert hasattr(worker, name), f"arq's Worker has no {name} any more"
+    assert isinstance(worker.sem, asyncio.BoundedSemaphore)
+    assert worker.sem._value == worker.max_jobs + 1  # arq's permits: max_jobs + 1
+    assert isinstance(Worker.pool, property)
