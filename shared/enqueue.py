@@ -25,8 +25,8 @@ from arq.jobs import Job
 from shared.arq_protocol import current_ms, job_expiry_ms, job_handle, lua_script, pack_job
 from shared.job import RUN_CHECKPOINT, RunRequest
 from shared.keys import Keys
-from shared.trust.signing import sign_payload
 from shared.serializer import serialize_job
+from shared.trust.signing import sign_payload
 
 #: Jobs per script call in `enqueue_runs`: bounds the time one call holds Redis.
 ENQUEUE_CHUNK = 1_000

@@ -193,6 +193,8 @@ def _variable_names(raw: str) -> tuple[str, ...]:
         if not _VARIABLE_NAME.fullmatch(name):
             raise ValueError(f"not a variable name: {name!r}")
     return names
+
+
 def _store_url(raw: str) -> str:
     return check_store_url(raw.strip())  # the store package owns its URL forms
 
