@@ -30,17 +30,20 @@ def readable_id(job_id: bytes | str) -> str:
 async def drop_poison_job(
     redis: Redis, ctx: dict[Any, Any], queue: str, job_id: bytes | str, reason: str
 ) -> None:
-    """Dead-letter a job arq cannot run, and remove it and its arq keys."""
+    """Remove a job arq cannot run, and its arq keys; the worker that removed it from the queue
+    (several may see it at once) dead-letters it, once."""
     raw_id = job_id if isinstance(job_id, bytes) else job_id.encode("utf-8", "surrogateescape")
     state: WorkerState | None = ctx.get(STATE_KEY)
     try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(queue, raw_id)
+            pipe.delete(*Keys.arq_job_keys(raw_id))
+            removed, _ = await pipe.execute()
+        if not removed:
+            return  # another worker dropped it first
         if state is not None:
             await state.publisher.dead_letter(reason, b"", source="job", job_id=readable_id(job_id))
         else:
             logger.error("cannot run job %s: %s", readable_id(job_id), escape_control(reason))
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(queue, raw_id)
-            pipe.delete(*Keys.arq_job_keys(raw_id))
-            await pipe.execute()
     except (RedisError, OSError) as exc:  # Redis away: the job stays queued for another try
         logger.warning("cannot drop poison job %s: %s", readable_id(job_id), exc)
