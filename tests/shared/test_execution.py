@@ -25,3 +25,31 @@ def test_a_blocking_run_closes_the_http_session_it_opened(
     assert len(http_server.requests) == 1
     open_sessions = [session for session in http._sessions.values() if not session.closed]
     assert open_sessions == [], "the run's private loop is gone: its session must be closed"
+
+
+async def test_base_exceptions_from_user_code_end_in_results(tmp_path: Path) -> None:
+    from shared.actions import CustomAction
+
+    def exit_now(result: object) -> None:
+        raise SystemExit(3)
+
+    async def interrupt(result: object) -> None:
+        raise KeyboardInterrupt
+
+    source = write_frame(tmp_path, pl.DataFrame({"id": [1, 2, 3]}))
+    actions = [CustomAction(exit_now), CustomAction(interrupt)]
+    result = await Checkpoint("c", source, validators=["null"], actions=actions).run_async()
+    assert result.status is CheckpointStatus.SUCCESS
+    errors = [action.error or "" for action in result.action_results]
+    assert "SystemExit" in errors[0] and "KeyboardInterrupt" in errors[1]
+
+
+async def test_a_validator_raising_system_exit_is_an_error_result(tmp_path: Path) -> None:
+    from shared.sources import READERS
+
+    def exiting_reader(location: str) -> pl.LazyFrame:
+        raise SystemExit("reader bailed out")
+
+    READERS.add("exitfmt", exiting_reader, replace=True)
+    result = await Checkpoint("c", str(tmp_path / "x.exitfmt"), validators=["null"]).run_async()
+    assert result.status is CheckpointStatus.ERROR and "SystemExit" in (result.error or "")

@@ -16,12 +16,12 @@ import msgpack
 import pytest
 from redis.asyncio import Redis
 
-from shared import codec
 from shared.enqueue import enqueue_run
 from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB, RunRequest
 from shared.keys import Keys
 from shared.models import CheckpointStatus
 from shared.redis_connection import connect_arq
+from tests.support.hostile import flood
 from tests.support.http_server import RecordingHTTPServer
 from tests.trust.conftest import (
     HOOK_SECRET,
@@ -281,4 +281,22 @@ async def test_a_squatted_tick_still_runs_under_a_fresh_id(fleet: Fleet, redis: 
     squat = [r for r in await results(redis, fleet.settings, ticks=True) if r.run_id == squatted]
     assert squat[0].status is CheckpointStatus.ERROR and squat[0].provenance["inline"] is True
     assert f"job id {squatted} was taken by" in fleet.scheduler.log()
+    fleet.assert_up()
+
+
+async def test_good_runs_interleaved_with_a_flood_are_all_run(fleet: Fleet, redis: Redis) -> None:
+    pool = await connect_arq(fleet.settings)
+    try:
+        for index in range(50):
+            request = RunRequest(checkpoint="orders", run_id=f"good-{index}")
+            assert await enqueue_run(pool, fleet.settings.keys, request) is not None
+            await flood(redis, fleet.settings.keys, index * 20, 20)
+        await wait_for(redis, fleet.settings, outcomes=1_050, timeout_s=180)
+    finally:
+        await pool.aclose()
+    found = await results(redis, fleet.settings)
+    good = [result for result in found if result.run_id.startswith("good-")]
+    assert len(good) == 50 and all(r.status is CheckpointStatus.SUCCESS for r in good)
+    hostile = len(found) - len(good) + len(await dead_letters(redis, fleet.settings))
+    assert hostile == 1_000
     fleet.assert_up()
