@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
+from arq.worker import Retry
 from pydantic import ValidationError
 
 from shared import codec
@@ -39,7 +40,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     payload = _payload_of(args, kwargs)
     try:
         return await _run(state, job_id, payload)
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, Retry):  # arq's own control flow: re-queued, not failed
         raise
     except BaseException as exc:  # the last line: a job never takes the worker down
         logger.exception("job %s crashed its handler", escape_control(job_id))
@@ -81,7 +82,7 @@ async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
             summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
         else:
             summary = await _execute(state, job_id, request, signed=signed)
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, Retry):
         await asyncio.shield(state.deaths.interrupted(job_id))  # re-queued, not a death
         raise
     except BaseException:

@@ -76,8 +76,11 @@ class WakingWorker(Worker):
         if self.burst:
             return
         wake = self._ensure_listening()
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
+        # lands as the wake fires, and the worker would then not stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), self.idle_poll_s)
+            async with asyncio.timeout(self.idle_poll_s):
+                await wake.wait()
         wake.clear()
 
     def _ensure_listening(self) -> asyncio.Event:

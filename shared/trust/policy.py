@@ -126,7 +126,11 @@ class InlineSpecPolicy:
                     )
 
     def _source_refusals(self, spec: Mapping[str, Any]) -> Iterator[Refusal]:
-        locations = [("data_source", spec.get("data_source"))]
+        source = spec.get("data_source")
+        if isinstance(source, Mapping):  # the map form of a source names its location by uri
+            locations = [("data_source.uri", source.get("uri"))]
+        else:
+            locations = [("data_source", source)]
         for path, config in _validator_configs(spec):
             locations.extend((f"{path}.{key}", config.get(key)) for key in _LOCATION_KEYS)
         for path, location in locations:
