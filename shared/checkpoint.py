@@ -3,11 +3,14 @@ react to the result and the triggers that decide when it runs.
 
 A checkpoint has a declarative spec (`to_spec` / `Checkpoint.from_spec`): plain data that
 msgpack carries, so it can travel to a worker and come back identical. In the spec, validators
-are names or ``{"type", "config"}`` maps; actions and triggers are flat ``{"type", **config}``
-maps of registered types (see `shared.specs`); the strategy stays plain data (a name or a map).
+are names or ``{"type", "config"}`` maps; actions, triggers and the strategy are flat
+``{"type", **config}`` maps (or bare names) of registered types (see `shared.specs`).
 
-The constructor accepts anything; `validate()` lists every problem at once without reading data,
-and `run()` turns problems into a result with status ``error``.
+The constructor checks every field and builds typed objects (`Validator` instances, actions,
+`AsyncBaseTrigger` instances, an `ExecutionStrategy`); everything wrong is reported at once in
+one `SpecError` listing each field's path. `validate()` lists what needs more than the values
+(a data source no reader serves, a checkpoint without validators, an action's or trigger's own
+config checks), and `run()` turns those problems into a result with status ``error``.
 """
 
 from __future__ import annotations
@@ -19,22 +22,43 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import JsonValue, TypeAdapter, ValidationError
+from pydantic import JsonValue
 
 # The built-in actions, strategies and triggers register on import: a spec naming them must
 # build wherever a checkpoint is built, whatever the caller imported before.
 import shared.actions
 import shared.async_base
 import shared.triggers  # noqa: F401
+from shared.async_base.strategies import ExecutionStrategy
+from shared.async_base.trigger import AsyncBaseTrigger
+from shared.checkpoint_fields import (
+    RESERVED_METADATA_KEYS,
+    Action,
+    parse_actions,
+    parse_bool,
+    parse_choice,
+    parse_data_source,
+    parse_limit,
+    parse_metadata,
+    parse_name,
+    parse_strategy,
+    parse_tags,
+    parse_timeout,
+    parse_triggers,
+    parse_validators,
+)
 from shared.errors import SpecError
 from shared.models import CheckpointResult, CheckpointStatus, Severity
 from shared.problems import ConfigProblem, problems_of, raise_problems
 from shared.sources import resolve_reader
-from shared.specs import ACTIONS, STRATEGIES, TRIGGERS, build_component, component_spec
-from shared.validators.entries import ValidatorEntry, entry_spec, validator_problems
+from shared.specs import TYPE_FIELD, component_spec
+from shared.validators.base import Validator
+from shared.validators.entries import ValidatorEntry, entry_spec
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "RESERVED_METADATA_KEYS",
+    "Action",
     "CatchUpPolicy",
     "Checkpoint",
     "CheckpointResult",
@@ -72,9 +96,6 @@ DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_STRATEGY = "concurrent"
 #: How many missed ticks catch-up ``all`` runs at most unless the checkpoint says otherwise.
 DEFAULT_CATCH_UP_LIMIT = 10
-#: Keys of the result metadata that checkfleet fills; user metadata may not use them.
-RESERVED_METADATA_KEYS = ("tags", "context")
-
 #: Every key of a checkpoint spec, in the order `to_spec` writes them.
 SPEC_FIELDS = (
     "name",
@@ -95,7 +116,6 @@ SPEC_FIELDS = (
     "metadata",
 )
 _REQUIRED_FIELDS = ("name", "data_source")
-_JSON_MAP: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue])
 
 
 class Checkpoint:
@@ -107,9 +127,9 @@ class Checkpoint:
         data_source: str | os.PathLike[str] = "",
         validators: Sequence[ValidatorEntry] | None = None,
         validator_config: Mapping[str, Mapping[str, Any]] | None = None,
-        actions: Sequence[Any] | None = None,
-        triggers: Sequence[Any] | None = None,
-        strategy: str | Mapping[str, Any] = DEFAULT_STRATEGY,
+        actions: Sequence[Action | str | Mapping[str, Any]] | None = None,
+        triggers: Sequence[AsyncBaseTrigger[Any] | str | Mapping[str, Any]] | None = None,
+        strategy: ExecutionStrategy | str | Mapping[str, Any] = DEFAULT_STRATEGY,
         min_severity: Severity | str = Severity.LOW,
         fail_on_critical: bool = True,
         fail_on_high: bool = False,
@@ -117,124 +137,71 @@ class Checkpoint:
         overlap: OverlapPolicy | str = OverlapPolicy.SKIP,
         catch_up: CatchUpPolicy | str = CatchUpPolicy.LATEST,
         catch_up_limit: int = DEFAULT_CATCH_UP_LIMIT,
-        tags: Sequence[str] | None = None,
+        tags: Mapping[str, str] | Sequence[str] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self.name = name
-        self.data_source = (
-            os.fspath(data_source) if isinstance(data_source, os.PathLike) else data_source
+        problems: list[ConfigProblem] = []
+        self.name: str = parse_name(name, problems)
+        self.data_source: str = parse_data_source(data_source, problems)
+        self.validators: list[Validator[Any]] = parse_validators(
+            validators, validator_config if validator_config is not None else {}, problems
         )
-        self.validators: list[ValidatorEntry] = list(validators or [])
-        self.validator_config: dict[str, Any] = dict(validator_config or {})
-        self.actions: list[Any] = list(actions or [])
-        self.triggers: list[Any] = list(triggers or [])
-        self.strategy: str | Mapping[str, Any] = strategy
-        self.min_severity: Severity | str = min_severity
-        self.fail_on_critical = fail_on_critical
-        self.fail_on_high = fail_on_high
-        self.timeout_s = timeout_s
-        self.overlap: OverlapPolicy | str = overlap
-        self.catch_up: CatchUpPolicy | str = catch_up
-        self.catch_up_limit = catch_up_limit
-        self.tags: list[str] = list(tags or [])
-        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.actions: list[Action] = parse_actions(actions, problems)
+        self.triggers: list[AsyncBaseTrigger[Any]] = parse_triggers(triggers, problems)
+        self.strategy: ExecutionStrategy = parse_strategy(strategy, problems)
+        self.min_severity: Severity = parse_choice(min_severity, Severity, "min_severity", problems)
+        self.fail_on_critical = parse_bool(fail_on_critical, "fail_on_critical", problems)
+        self.fail_on_high = parse_bool(fail_on_high, "fail_on_high", problems)
+        self.timeout_s: float | None = parse_timeout(timeout_s, problems)
+        self.overlap: OverlapPolicy = parse_choice(overlap, OverlapPolicy, "overlap", problems)
+        self.catch_up: CatchUpPolicy = parse_choice(catch_up, CatchUpPolicy, "catch_up", problems)
+        self.catch_up_limit: int = parse_limit(catch_up_limit, problems)
+        self.tags: dict[str, str] = parse_tags(tags, problems)
+        self.metadata: dict[str, JsonValue] = parse_metadata(metadata, problems)
+        raise_problems(problems)
 
-    def add_action(self, action: Any) -> Self:
-        """Append an action; returns the checkpoint for chaining."""
-        self.actions.append(action)
+    def add_action(self, action: Action | str | Mapping[str, Any]) -> Self:
+        """Append an action (checked like the constructor's); returns the checkpoint."""
+        problems: list[ConfigProblem] = []
+        built = parse_actions([action], problems)
+        raise_problems(problems, prefix="add_action")
+        self.actions.extend(built)
         return self
 
-    def add_trigger(self, trigger: Any) -> Self:
-        """Append a trigger; returns the checkpoint for chaining."""
-        self.triggers.append(trigger)
+    def add_trigger(self, trigger: AsyncBaseTrigger[Any] | str | Mapping[str, Any]) -> Self:
+        """Append a trigger (checked like the constructor's); returns the checkpoint."""
+        problems: list[ConfigProblem] = []
+        built = parse_triggers([*self.triggers, trigger], problems)
+        raise_problems(problems, prefix="add_trigger")
+        self.triggers.append(built[-1])
         return self
 
     @property
     def severity_floor(self) -> Severity:
-        """`min_severity` as a `Severity` (call `validate()` first: raises on a bad value)."""
-        return Severity(self.min_severity)
+        """`min_severity`: issues below it are dropped from results."""
+        return self.min_severity
 
     @property
     def overlap_policy(self) -> OverlapPolicy:
-        """`overlap` as an `OverlapPolicy` (call `validate()` first: raises on a bad value)."""
-        return OverlapPolicy(self.overlap)
+        return self.overlap
 
     @property
     def catch_up_policy(self) -> CatchUpPolicy:
-        """`catch_up` as a `CatchUpPolicy` (call `validate()` first: raises on a bad value)."""
-        return CatchUpPolicy(self.catch_up)
+        return self.catch_up
 
     def validate(self) -> list[ConfigProblem]:
-        """Every configuration problem, each with the path of its field. Reads no data."""
-        problems: list[ConfigProblem] = []
-        if not isinstance(self.name, str) or not self.name.strip():
-            problems.append(ConfigProblem("name", "must be a non-empty string"))
-        try:
-            resolve_reader(self.data_source)
-        except SpecError as exc:
-            problems.extend(problems_of(exc, prefix="data_source"))
-        problems.extend(validator_problems(self.validators, self.validator_config))
-        problems.extend(_component_list_problems("actions", self.actions))
-        problems.extend(_component_list_problems("triggers", self.triggers))
-        try:
-            build_component(STRATEGIES, self.strategy, path="strategy")
-        except SpecError as exc:
-            problems.extend(problems_of(exc))
-        problems.extend(self._threshold_problems())
-        problems.extend(self._scheduling_problems())
-        return problems
-
-    def _scheduling_problems(self) -> list[ConfigProblem]:
-        problems = []
-        for field, policy in (("overlap", OverlapPolicy), ("catch_up", CatchUpPolicy)):
-            if getattr(self, field) not in list(policy):
-                known = ", ".join(member.value for member in policy)
-                problems.append(ConfigProblem(field, f"must be one of: {known}"))
-        limit = self.catch_up_limit
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            problems.append(ConfigProblem("catch_up_limit", "must be a whole number of at least 1"))
-        # A trigger's name keys its job ids, last tick and consumer group: it must be unique.
-        seen: dict[str, int] = {}
-        for index, trigger in enumerate(self.triggers if isinstance(self.triggers, list) else []):
-            name = getattr(trigger, "name", None)
-            if not isinstance(name, str):
-                continue
-            if name in seen:
-                problems.append(
-                    ConfigProblem(
-                        f"triggers[{index}].name",
-                        f"{name!r} duplicates the name of triggers[{seen[name]}]; "
-                        "give each trigger of a checkpoint its own name",
-                    )
-                )
-            else:
-                seen[name] = index
-        return problems
-
-    def _threshold_problems(self) -> list[ConfigProblem]:
-        problems = []
-        if self.min_severity not in list(Severity):
-            known = ", ".join(severity.value for severity in Severity)
-            problems.append(ConfigProblem("min_severity", f"must be one of: {known}"))
-        for field in ("fail_on_critical", "fail_on_high"):
-            if not isinstance(getattr(self, field), bool):
-                problems.append(ConfigProblem(field, "must be true or false"))
-        timeout_s = self.timeout_s
-        if timeout_s is not None and (
-            isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or timeout_s <= 0
-        ):
-            problems.append(ConfigProblem("timeout_s", "must be a positive number of seconds"))
-        if not all(isinstance(tag, str) for tag in self.tags):
-            problems.append(ConfigProblem("tags", "must be a list of strings"))
-        try:
-            _JSON_MAP.validate_python(self.metadata)
-        except ValidationError:
-            problems.append(ConfigProblem("metadata", "must be a map of plain JSON-like values"))
-        for key in RESERVED_METADATA_KEYS:
-            if key in self.metadata:
-                problems.append(
-                    ConfigProblem(f"metadata.{key}", "is reserved: checkfleet fills it in results")
-                )
+        """Every problem the constructor could not decide from the values alone, each with the
+        path of its field. Reads no data."""
+        problems = source_problems(self.data_source)
+        if not self.validators:
+            problems.append(
+                ConfigProblem("validators", "a checkpoint needs at least one validator")
+            )
+        for field, items in (("actions", self.actions), ("triggers", self.triggers)):
+            for index, item in enumerate(items):
+                check = getattr(item, "validate_config", None)
+                found = check() if callable(check) else []
+                problems.extend(ConfigProblem(f"{field}[{index}]", str(p)) for p in found)
         return problems
 
     def to_spec(self) -> dict[str, Any]:
@@ -242,12 +209,12 @@ class Checkpoint:
 
         `SpecError` when an action or trigger has no spec form (a local callable, say).
         """
-        severity = self.min_severity
+        strategy = self.strategy.to_spec()
         return {
             "name": self.name,
             "data_source": self.data_source,
-            "validators": [copy.deepcopy(entry_spec(entry)) for entry in self.validators],
-            "validator_config": copy.deepcopy(self.validator_config),
+            "validators": [entry_spec(validator) for validator in self.validators],
+            "validator_config": {},
             "actions": [
                 component_spec(action, path=f"actions[{index}]")
                 for index, action in enumerate(self.actions)
@@ -256,23 +223,22 @@ class Checkpoint:
                 component_spec(trigger, path=f"triggers[{index}]")
                 for index, trigger in enumerate(self.triggers)
             ],
-            "strategy": copy.deepcopy(self.strategy),
-            "min_severity": severity.value if isinstance(severity, Severity) else severity,
+            "strategy": strategy[TYPE_FIELD] if len(strategy) == 1 else strategy,
+            "min_severity": self.min_severity.value,
             "fail_on_critical": self.fail_on_critical,
             "fail_on_high": self.fail_on_high,
             "timeout_s": self.timeout_s,
-            "overlap": _plain(self.overlap),
-            "catch_up": _plain(self.catch_up),
+            "overlap": self.overlap.value,
+            "catch_up": self.catch_up.value,
             "catch_up_limit": self.catch_up_limit,
-            "tags": list(self.tags),
+            "tags": dict(self.tags),
             "metadata": copy.deepcopy(self.metadata),
         }
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, path: str = "") -> Checkpoint:
-        """The checkpoint a spec describes. Unknown keys, missing required keys and actions or
-        triggers that cannot be built raise one `SpecError` listing them all (under `path`).
-        Validators stay as data: `validate()` and `run()` judge them."""
+        """The checkpoint a spec describes. Unknown keys, missing required keys and every
+        field the constructor refuses raise one `SpecError` listing them all (under `path`)."""
         if not isinstance(spec, Mapping):
             raise SpecError("a checkpoint spec must be a map", path=path or None)
         problems = [
@@ -284,24 +250,19 @@ class Checkpoint:
             ConfigProblem(key, "is required") for key in _REQUIRED_FIELDS if key not in spec
         )
         fields = {key: copy.deepcopy(spec[key]) for key in SPEC_FIELDS if key in spec}
-        for family, registry in (("actions", ACTIONS), ("triggers", TRIGGERS)):
-            items = fields.get(family) or []
-            if not isinstance(items, list):
-                problems.append(ConfigProblem(family, "must be a list"))
-                fields[family] = []
-                continue
-            built = []
-            for index, item in enumerate(items):
-                try:
-                    built.append(build_component(registry, item, path=f"{family}[{index}]"))
-                except SpecError as exc:
-                    problems.extend(problems_of(exc))
-            fields[family] = built
+        for key in ("name", "data_source"):
+            fields.setdefault(key, "")
+        if "name" not in spec:
+            fields["name"] = "-"  # reported as required above, not again as empty
+        try:
+            checkpoint = cls(**fields)
+        except SpecError as exc:
+            problems.extend(problems_of(exc))
+            # What validate() would add, so a fixed file does not reveal new problems.
+            if isinstance(fields["data_source"], str):
+                problems.extend(source_problems(fields["data_source"]))
         raise_problems(problems, prefix=path)
-        for key in ("validators", "tags"):
-            if fields.get(key) is None:
-                fields.pop(key, None)
-        return cls(**fields)
+        return checkpoint
 
     def run(
         self, run_id: str | None = None, context: Mapping[str, Any] | None = None
@@ -336,20 +297,15 @@ class Checkpoint:
         return f"Checkpoint(name={self.name!r}, data_source={self.data_source!r})"
 
 
-def _plain(value: StrEnum | str) -> str:
-    return value.value if isinstance(value, StrEnum) else value
+def source_problems(data_source: str) -> list[ConfigProblem]:
+    """The problem with a data source no registered reader serves (none when one does)."""
+    try:
+        resolve_reader(data_source)
+    except SpecError as exc:
+        return problems_of(exc, prefix="data_source")
+    return []
 
 
 def new_run_id() -> str:
     """A fresh run id."""
     return uuid.uuid4().hex
-
-
-def _component_list_problems(field: str, items: object) -> list[ConfigProblem]:
-    if not isinstance(items, list):
-        return [ConfigProblem(field, "must be a list")]
-    return [
-        ConfigProblem(f"{field}[{index}]", "is empty")
-        for index, item in enumerate(items)
-        if item is None
-    ]

@@ -176,7 +176,13 @@ def _checkpoint_schema(validator_configs: dict[str, Any]) -> dict[str, Any]:
                 "default": CatchUpPolicy.LATEST.value,
             },
             "catch_up_limit": {"type": "integer", "minimum": 1, "default": DEFAULT_CATCH_UP_LIMIT},
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": {
+                "description": "tag names to values; a list of names means empty values",
+                "anyOf": [
+                    {"type": "object", "additionalProperties": {"type": "string"}},
+                    {"type": "array", "items": {"type": "string"}},
+                ],
+            },
             "metadata": {
                 "type": "object",
                 "not": {"anyOf": [{"required": ["tags"]}, {"required": ["context"]}]},

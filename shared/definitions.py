@@ -141,6 +141,13 @@ def _build_all(
                 checkpoint = Checkpoint.from_spec(spec, path=path)
         except SpecError as exc:
             problems.extend(problems_of(exc))  # already located under `path`
+            name = item.get("name") if isinstance(item, Mapping) else None
+            if isinstance(name, str) and name in seen:
+                problems.append(
+                    ConfigProblem(
+                        f"{path}.name", f"duplicates the name of checkpoints[{seen[name]}]"
+                    )
+                )
             continue
         problems.extend(problems_of_checkpoint(checkpoint, path))
         name = checkpoint.name

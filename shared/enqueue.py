@@ -1,8 +1,9 @@
 """Enqueueing runs: the one place that turns a `RunRequest` into an arq job.
 
-Every producer of runs (the scheduler, the client API, the CLI) calls `enqueue_run` or, for
-many at once, `enqueue_runs`, so every job carries the same shape, lands on the fleet's queue
-and wakes idle workers.
+Every producer of runs (the client API, the CLI, benchmarks) calls `enqueue_run` or, for many
+at once, `enqueue_runs`, so every job carries the same shape, lands on the fleet's queue and
+wakes idle workers. The scheduler's firings are enqueued inside its decision script
+(`shared.firing.redis`) with the same job bytes (`run_job_bytes`).
 
 Both write exactly what arq's `ArqRedis.enqueue_job` writes (the job under ``arq:job:<id>``
 with arq's expiry, the id in the queue's sorted set) and refuse an id whose job or result
@@ -65,6 +66,14 @@ def job_payload(request: RunRequest, signing_key: str | None = None) -> dict[str
         exclude={"signed_at", "signature"},
     )
     return sign_payload(signing_key, payload) if signing_key else payload
+
+
+def run_job_bytes(request: RunRequest, enqueue_ms: int, signing_key: str | None = None) -> bytes:
+    """The arq job `run_checkpoint(request)` as arq stores it, in msgpack: the one job shape
+    of every enqueue (this module's and the scheduler's `shared.firing.redis`), the request
+    signed with `signing_key` when given."""
+    payload = job_payload(request, signing_key)
+    return pack_job(RUN_CHECKPOINT, [payload], enqueue_ms, serialize_job)
 
 
 async def enqueue_run(
@@ -130,7 +139,7 @@ async def _enqueue_chunk(
     args: list[str | int | bytes] = [0 if defer_until is not None else 1]
     for request, wanted_id in items:
         job_id = wanted_id or uuid4().hex
-        job = pack_job(RUN_CHECKPOINT, [job_payload(request, signing_key)], now_ms, serialize_job)
+        job = run_job_bytes(request, now_ms, signing_key)
         job_ids.append(job_id)
         args += [job_id, score_ms, expiry_ms, job]
     enqueued = await redis.register_script(_ENQUEUE)(keys=[keys.queue, keys.wake], args=args)

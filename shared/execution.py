@@ -28,10 +28,10 @@ from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
 from shared.sources import guard_sources
-from shared.specs import STRATEGIES, build_component
 from shared.trust.policy import InlineSpecPolicy
 from shared.trust.redaction import process_redactor, redact_result
 from shared.validation import error_result, validate_checkpoint
+from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,17 @@ class CheckpointExecutor:
     """Runs checkpoints with long-lived resources: a thread pool for polars and the action
     context whose semaphores bound actions across every checkpoint of the process."""
 
-    def __init__(self, *, thread_pool: Executor, action_context: AsyncExecutionContext) -> None:
+    def __init__(
+        self,
+        *,
+        thread_pool: Executor,
+        action_context: AsyncExecutionContext,
+        history: DistributionHistory | None = None,
+    ) -> None:
         self._thread_pool = thread_pool
         self._action_context = action_context
+        #: Earlier runs, for validators comparing with them; None until history is kept.
+        self._history = history
 
     async def execute_request(
         self,
@@ -135,15 +143,19 @@ class CheckpointExecutor:
         return await loop.run_in_executor(
             self._thread_pool,
             lambda: run_context.run(
-                validate_checkpoint, checkpoint, run_id=run_id, context=context, cancel=cancel
+                validate_checkpoint,
+                checkpoint,
+                run_id=run_id,
+                context=context,
+                cancel=cancel,
+                history=self._history,
             ),
         )
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
-        strategy = build_component(STRATEGIES, checkpoint.strategy, path="strategy")
-        outcomes = await strategy.execute(
+        outcomes = await checkpoint.strategy.execute(
             list(checkpoint.actions), result, context=self._action_context
         )
         result.action_results = list(outcomes)

@@ -67,4 +67,9 @@ def component_spec(component: object, *, path: str) -> dict[str, Any]:
             f"{type(component).__name__} has no spec form, so it cannot be sent to a worker",
             path=path,
         )
-    return component.to_spec()
+    try:
+        return component.to_spec()
+    except SpecError as exc:
+        if exc.path:
+            raise
+        raise SpecError(str(exc), path=path) from exc

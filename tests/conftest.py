@@ -1,13 +1,18 @@
 """Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
-a headless browser page (``browser_page``, from `tests.support.browser`)."""
+a headless browser page (``browser_page``, from `tests.support.browser`); and every test leaves
+the type registries as it found them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.asyncio import Redis
 
+from shared.registry import Registry
 from shared.settings import Settings
+from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
+from shared.validators import VALIDATORS
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
@@ -43,6 +48,14 @@ def settings(redis_url: str) -> Settings:
     return Settings.from_env({"CHECKFLEET_REDIS_URL": redis_url})
 
 
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A plain redis-py client of the private server."""
+    client = Redis.from_url(settings.redis_url)
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL cluster (initdb in a temp dir) on a free port, for the session."""
@@ -65,3 +78,16 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     name = postgres_server.create_database()
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+_REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)
+
+
+@pytest.fixture(autouse=True)
+def _restore_registries() -> Iterator[None]:
+    """Types a test defines (the seed page's examples define the same names in several tests)
+    are forgotten after it: a second class under a taken name is an error."""
+    saved = [dict(registry._entries) for registry in _REGISTRIES]
+    yield
+    for registry, entries in zip(_REGISTRIES, saved, strict=True):
+        registry._entries = entries

@@ -1,8 +1,9 @@
 """The worker side: arq workers acting as the checkpoint pool.
 
 Run one with ``arq worker.WorkerSettings``. Importing this package reads the environment (an
-invalid CHECKFLEET_* value fails here, naming the variable) but does no I/O, so
-``arq worker.WorkerSettings --check`` can import it.
+invalid CHECKFLEET_* value fails here, naming the variable) but does no I/O and loads neither
+polars nor aiohttp (the jobs and start-up hooks import them when a worker starts, see
+`worker.settings`), so ``arq worker.WorkerSettings --check`` imports it cheaply.
 """
 
 from __future__ import annotations

@@ -3,12 +3,18 @@
 arq reads `WorkerSettings` from the class ``__dict__``: plain attributes, no inheritance.
 `build_worker_settings` makes such a class from a `Settings`, so tests and the CLI can build
 workers for any Redis while ``arq worker.WorkerSettings`` uses the environment.
+
+Building them imports neither polars nor aiohttp: every liveness probe imports this package
+(``arq worker.WorkerSettings --check``, ``python -m worker --check``) and should not pay for
+them. The job functions and the start-up and shutdown hooks registered here load their
+implementations (`worker.jobs`, `worker.lifecycle`) when a worker starts; a test keeps it so.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from arq import func
 
@@ -16,8 +22,9 @@ from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB
 from shared.redis_connection import arq_redis_settings
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
-from worker.jobs import handle_undecodable_job, run_checkpoint
-from worker.lifecycle import lifecycle_hooks
+
+if TYPE_CHECKING:
+    from worker.lifecycle import Hook
 
 #: arq's try limit of checkfleet jobs: never reached in practice (see `worker_options`).
 ARQ_MAX_TRIES = 1_000
@@ -25,9 +32,44 @@ ARQ_MAX_TRIES = 1_000
 HEALTH_CHECK_INTERVAL_S = 15
 
 
+async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+    """`worker.jobs.run_checkpoint`, imported at the first job."""
+    from worker import jobs  # here, not above: it loads polars and aiohttp
+
+    return await jobs.run_checkpoint(ctx, *args, **kwargs)
+
+
+async def handle_undecodable_job(ctx: dict[Any, Any], envelope: dict[str, Any]) -> Any:
+    """`worker.jobs.handle_undecodable_job`, imported at the first job."""
+    from worker import jobs  # here, not above: it loads polars and aiohttp
+
+    return await jobs.handle_undecodable_job(ctx, envelope)
+
+
+def deferred_lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
+    """`worker.lifecycle.lifecycle_hooks(settings)`, imported when the worker starts."""
+    loaded: list[Hook] = []
+
+    def hooks() -> list[Hook]:
+        if not loaded:
+            from worker.lifecycle import lifecycle_hooks  # loads polars and aiohttp
+
+            importlib.import_module("worker.jobs")  # at start-up, not in the first job's time
+            loaded.extend(lifecycle_hooks(settings))
+        return loaded
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        await hooks()[0](ctx)
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        await hooks()[1](ctx)
+
+    return on_startup, on_shutdown
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments of `arq.worker.Worker` for a checkfleet worker."""
-    on_startup, on_shutdown = lifecycle_hooks(settings)
+    on_startup, on_shutdown = deferred_lifecycle_hooks(settings)
     return {
         "functions": [
             # Deaths are counted and bounded by checkfleet (worker.deaths), and graceful

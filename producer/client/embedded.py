@@ -1,11 +1,12 @@
 """The runner's embedded scheduler: the scheduler's own `TriggerDriver`s (evaluation, catch-up,
-overlap policy, deterministic run ids, retries) over the runner's checkpoints.
+overlap policy, deterministic run ids, retries; `shared.firing`) over the runner's checkpoints.
 
-The drivers hand each firing to a `ClientEnqueuer`, which wraps the scheduler's decisions
-(`RunEnqueuer` on the fleet, `LocalEnqueuer` in memory) with what a client adds: a free run
-slot first (so a full result queue holds the triggers back), a request that carries the
-checkpoint's spec and the client's reply stream, and a task that waits for the run's result.
-A firing seen by this runner and by a scheduler process (same fleet) runs once.
+The drivers hand each firing to a `LaunchingDecider`, a `FiringDecider` that wraps the
+backend's decider (`RunBackend.firing_decider`: the fleet's Redis decider, or the in-memory
+one) with what a client adds: a free run slot first (so a full result queue holds the triggers
+back), a request that carries the checkpoint's spec and the client's reply stream, and a task
+that waits for the run's result. A firing seen by this runner and by a scheduler process (same
+fleet) runs once.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from producer.scheduler.driver import FiringEnqueuer, TriggerDriver
-from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
 from shared.checkpoint import Checkpoint
+from shared.firing.base import Firing, FiringDecider, Outcome
+from shared.firing.driver import TriggerDriver
 from shared.job import RunRequest
 from shared.keys import Keys
 
@@ -55,33 +56,31 @@ class RunLauncher(Protocol):
         ...
 
 
-class ClientEnqueuer:
-    """A `FiringEnqueuer` for the drivers: the scheduler's decisions plus the client's run."""
+class LaunchingDecider:
+    """A `FiringDecider` for the drivers: the backend's decisions plus the client's run."""
 
     def __init__(
         self,
-        inner: FiringEnqueuer | RunEnqueuer,
+        inner: FiringDecider,
         launcher: RunLauncher,
         *,
         after_enqueue: Callable[[], Awaitable[None]] | None = None,
-        on_finished: Callable[[str], None] | None = None,
     ) -> None:
         self._inner = inner
         self._launcher = launcher
         self._after_enqueue = after_enqueue
-        self._on_finished = on_finished
         #: Deferred firings (overlap ``queue_latest``) by job id, launched when released.
         self._deferred: dict[str, tuple[Checkpoint, RunRequest]] = {}
         self.outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
-    async def submit(self, submission: Submission) -> Outcome:
-        checkpoint = self._launcher.checkpoint(submission.checkpoint)
+    async def decide(self, firing: Firing) -> Outcome:
+        checkpoint = self._launcher.checkpoint(firing.checkpoint)
         if checkpoint is None:  # removed while its driver was stopping
             return Outcome.SKIPPED
-        request = self._launcher.prepare(checkpoint, submission.request)
+        request = self._launcher.prepare(checkpoint, firing.request)
         await self._launcher.acquire_slot()
         try:
-            outcome = await self._inner.submit(dataclasses.replace(submission, request=request))
+            outcome = await self._inner.decide(dataclasses.replace(firing, request=request))
         except BaseException:
             self._launcher.release_slot()
             raise
@@ -91,7 +90,7 @@ class ClientEnqueuer:
         else:
             self._launcher.release_slot()
             if outcome is Outcome.DEFERRED:
-                self._deferred[submission.job_id] = (checkpoint, request)
+                self._deferred[firing.job_id] = (checkpoint, request)
         return outcome
 
     async def release_deferred(self, checkpoint: str) -> str | None:
@@ -108,13 +107,15 @@ class ClientEnqueuer:
             with contextlib.suppress(Exception):
                 await self._after_enqueue()
         run_id = request.run_id or ""
-        on_finished = self._on_finished
+        inner = self._inner
 
         def done() -> None:
-            if on_finished is not None:
-                on_finished(run_id)
+            inner.run_finished(run_id)
 
         await self._launcher.launch(checkpoint, request, done)
+
+    def run_finished(self, job_id: str) -> None:
+        self._inner.run_finished(job_id)
 
     async def last_tick(self, checkpoint: str, trigger: str) -> int | None:
         return await self._inner.last_tick(checkpoint, trigger)
@@ -125,7 +126,7 @@ class ClientEnqueuer:
     async def overlap_skips(self, checkpoint: str) -> int:
         return await self._inner.overlap_skips(checkpoint)
 
-    async def squatter(self, submission: Submission) -> str | None:
+    async def squatter(self, firing: Firing) -> str | None:
         # A client's firings carry its own specs; telling squats apart is the fleet
         # scheduler's job (its registered names are what squatters imitate).
         return None
@@ -136,14 +137,14 @@ class EmbeddedScheduler:
 
     def __init__(
         self,
-        enqueuer: ClientEnqueuer,
+        decider: LaunchingDecider,
         *,
         poll_interval_s: float,
         redis: Redis | None,
         keys: Keys,
         consumer: str,
     ) -> None:
-        self._enqueuer = enqueuer
+        self._decider = decider
         self._poll_interval_s = poll_interval_s
         self._redis = redis
         self._keys = keys
@@ -152,7 +153,7 @@ class EmbeddedScheduler:
 
     @property
     def outcomes(self) -> dict[Outcome, int]:
-        return self._enqueuer.outcomes
+        return self._decider.outcomes
 
     def start(self, checkpoint: Checkpoint) -> None:
         """Drive the enabled triggers of `checkpoint` (no-op when already driven)."""
@@ -164,7 +165,7 @@ class EmbeddedScheduler:
                 trigger,
                 redis=self._redis,
                 keys=self._keys,
-                enqueuer=self._enqueuer,
+                decider=self._decider,
                 consumer=self._consumer,
                 poll_interval_s=self._poll_interval_s,
             )

@@ -21,10 +21,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from producer.client.backends import RunBackend, Ticket, make_backend
-from producer.client.backends.redis import RedisBackend
 from producer.client.callbacks import Callback, CallbackInvoker
-from producer.client.embedded import ClientEnqueuer, EmbeddedScheduler
-from producer.client.local_enqueue import LocalEnqueuer
+from producer.client.embedded import EmbeddedScheduler, LaunchingDecider
 from producer.client.registry import checkpoint_catalog, lookup_checkpoint
 from producer.client.runner_config import AsyncRunnerConfig
 from shared.checkpoint import Checkpoint, new_run_id
@@ -32,7 +30,6 @@ from shared.errors import CheckfleetError, ConfigError, ExecutionError
 from shared.job import RunRequest
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
-from shared.triggers.event import default_consumer
 from shared.validation import error_result
 
 logger = logging.getLogger(__name__)
@@ -132,20 +129,15 @@ class AsyncCheckpointRunner:
         self._running = True
         self._stop_task = None
         self._halt_task = None
-        redis = self.backend.redis if isinstance(self.backend, RedisBackend) else None
-        inner = self.backend.firing_enqueuer()
-        enqueuer = ClientEnqueuer(
-            inner,
-            self,
-            after_enqueue=self.backend.after_enqueue,
-            on_finished=inner.finished if isinstance(inner, LocalEnqueuer) else None,
+        decider = LaunchingDecider(
+            self.backend.firing_decider(), self, after_enqueue=self.backend.after_enqueue
         )
         self._triggers = EmbeddedScheduler(
-            enqueuer,
+            decider,
             poll_interval_s=self.config.trigger_poll_interval,
-            redis=redis,
+            redis=self.backend.redis,
             keys=self._settings.keys,
-            consumer=getattr(self.backend, "client_id", None) or default_consumer(),
+            consumer=self.backend.trigger_consumer,
         )
         for checkpoint in self._checkpoints.values():
             self._triggers.start(checkpoint)

@@ -32,9 +32,9 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from producer.scheduler.enqueue import Outcome, RunEnqueuer, Submission
-from producer.scheduler.firings import request_run_id
 from shared.checkpoint import OverlapPolicy
+from shared.firing.base import Firing, FiringDecider, Outcome
+from shared.firing.run_request import request_run_id
 from shared.errors import SignatureError
 from shared.job import RunRequest
 from shared.keys import Keys
@@ -149,7 +149,7 @@ class RequestConsumer:
         self,
         redis: Redis,
         keys: Keys,
-        enqueuer: RunEnqueuer,
+        decider: FiringDecider,
         publisher: ResultPublisher,
         *,
         consumer: str,
@@ -163,7 +163,7 @@ class RequestConsumer:
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._enqueuer = enqueuer
+        self._decider = decider
         self._publisher = publisher
         self.consumer = consumer
         self._claim_idle_ms = int(claim_idle_s * 1000)
@@ -266,8 +266,8 @@ class RequestConsumer:
         if self._on_read is not None:
             self._on_read(entry_id)
         assert request.run_id is not None  # parse_request always sets it
-        outcome = await self._enqueuer.submit(
-            Submission(
+        outcome = await self._decider.decide(
+            Firing(
                 job_id=request.run_id,
                 request=request,
                 checkpoint=request.checkpoint_label,

@@ -3,7 +3,8 @@
 It drives every enabled trigger of every checkpoint (one `TriggerDriver` task each) and the
 request stream (one `RequestConsumer` task), all on one event loop: file scans and hashes run
 in threads, Redis calls are async. Several schedulers may run at once against one Redis: the
-deterministic job ids, the atomic enqueue script and the consumer groups make them agree.
+deterministic job ids, the atomic decision script (`shared.firing.redis`) and the consumer
+groups make them agree.
 `run` returns once `stop` is set, after cancelling its tasks and stopping the triggers.
 """
 
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from producer.scheduler.backoff import Backoff
-from producer.scheduler.driver import RETRIABLE_ERRORS, TriggerDriver
-from producer.scheduler.enqueue import RunEnqueuer
 from producer.scheduler.requests import ReadHook, RequestConsumer
+from shared.backoff import Backoff
 from shared.checkpoint import Checkpoint
+from shared.firing.driver import RETRIABLE_ERRORS, TriggerDriver
+from shared.firing.redis import RedisFiringDecider
 from shared.metrics import SchedulerMetrics
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
@@ -70,7 +71,7 @@ class Scheduler:
         self.metrics = metrics
         self._redis = redis
         self._keys = keys
-        self.enqueuer = RunEnqueuer(
+        self.decider = RedisFiringDecider(
             redis,
             keys,
             on_outcome=metrics.record_firing if metrics is not None else None,
@@ -83,7 +84,7 @@ class Scheduler:
                 trigger,
                 redis=redis,
                 keys=keys,
-                enqueuer=self.enqueuer,
+                decider=self.decider,
                 consumer=self.consumer,
                 poll_interval_s=self.options.poll_interval_s,
                 clock=clock,
@@ -95,7 +96,7 @@ class Scheduler:
         self.requests = RequestConsumer(
             redis,
             keys,
-            self.enqueuer,
+            self.decider,
             ResultPublisher(redis, settings),
             consumer=self.consumer,
             claim_idle_s=self.options.claim_idle_s,

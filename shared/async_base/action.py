@@ -47,7 +47,7 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
         super().__init_subclass__(**kwargs)
         if "action_type" in cls.__dict__ and cls.action_type:
             cls.type_name = cls.action_type
-            ACTIONS.add(cls.action_type, cls, replace=True)
+        ACTIONS.register_subclass(cls, "action_type")
 
     def __init__(self, config: ConfigT | None = None, /, **overrides: Any) -> None:
         try:

@@ -141,8 +141,7 @@ class ExecutionStrategy:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "strategy_type" in cls.__dict__ and cls.strategy_type:
-            STRATEGIES.add(cls.strategy_type, cls, replace=True)
+        STRATEGIES.register_subclass(cls, "strategy_type")
 
     def __init__(self, *, cancel_on_first_error: bool = False) -> None:
         self.cancel_on_first_error = cancel_on_first_error

@@ -73,7 +73,7 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
         super().__init_subclass__(**kwargs)
         if "trigger_type" in cls.__dict__ and cls.trigger_type:
             cls.type_name = cls.trigger_type
-            TRIGGERS.add(cls.trigger_type, cls, replace=True)
+        TRIGGERS.register_subclass(cls, "trigger_type")
 
     def __init__(self, config: TriggerConfigT | None = None, /, **overrides: Any) -> None:
         super().__init__(config, **overrides)

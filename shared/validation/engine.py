@@ -25,10 +25,10 @@ from shared.errors import CheckfleetError, CheckpointTimeoutError, SourceError
 from shared.models import CheckpointResult, ValidationIssue, utc_now
 from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
 from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, plan_scan, run_scan
-from shared.validators.entries import build_validator
 
 if TYPE_CHECKING:
     from shared.checkpoint import Checkpoint
+    from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,10 @@ def validate_checkpoint(
     run_id: str,
     context: Mapping[str, Any] | None = None,
     cancel: threading.Event | None = None,
+    history: DistributionHistory | None = None,
 ) -> CheckpointResult:
-    """Validate `checkpoint`'s data: one scan, then each validator's judgement."""
+    """Validate `checkpoint`'s data: one scan, then each validator's judgement. `history`
+    gives validators that compare with earlier runs (a bare ``distribution``) those runs."""
     started = time.perf_counter()
     run_time = utc_now()
 
@@ -73,10 +75,9 @@ def validate_checkpoint(
         if problems:
             listing = "; ".join(str(problem) for problem in problems)
             return failed(f"invalid configuration: {listing}")
-        validators = [
-            build_validator(entry, checkpoint.validator_config, path=f"validators[{index}]")
-            for index, entry in enumerate(checkpoint.validators)
-        ]
+        validators = [validator.fresh() for validator in checkpoint.validators]
+        for validator in validators:
+            validator.use_history(history, checkpoint.name)
         _check_cancel(cancel, "before reading the data")
         plan = plan_scan(checkpoint.data_source, validators)
         _check_cancel(cancel, "before the scan")

@@ -5,7 +5,7 @@ Status: ``failure`` when a critical issue remains (and ``fail_on_critical``) or 
 ``fail_on_high``); else ``warning`` when any issue remains; else ``success``. Issues below the
 checkpoint's ``min_severity`` are dropped from the result (their figures stay in statistics).
 
-Result metadata: ``{**checkpoint.metadata, "tags": [...], "context": {...}}``; ``tags`` and
+Result metadata: ``{**checkpoint.metadata, "tags": {...}, "context": {...}}``; ``tags`` and
 ``context`` are reserved (``Checkpoint.validate`` rejects them in user metadata). The context
 is made JSON-able: non-plain values become their ``str``.
 """
@@ -59,14 +59,14 @@ def run_metadata(
 ) -> dict[str, JsonValue]:
     """The ``metadata`` of a result: the checkpoint's, plus its tags and the run context."""
     metadata: dict[str, JsonValue] = {}
-    tags: list[JsonValue] = []
+    tags: dict[str, JsonValue] = {}
     if checkpoint is not None:
         user = to_json_value(
             checkpoint.metadata if isinstance(checkpoint.metadata, Mapping) else {}
         )
         if isinstance(user, dict):
             metadata.update(user)
-        tags = [str(tag) for tag in checkpoint.tags] if isinstance(checkpoint.tags, list) else []
+        tags = dict(checkpoint.tags)
     metadata["tags"] = tags
     metadata["context"] = to_json_value(dict(context or {}))
     return metadata

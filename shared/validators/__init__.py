@@ -12,7 +12,6 @@ from shared.validators.base import (
     Evaluation,
     Validator,
     ValidatorConfig,
-    register_validator,
 )
 from shared.validators.distribution import DistributionValidator
 from shared.validators.freshness import FreshnessValidator
@@ -50,6 +49,5 @@ __all__ = [
     "UniqueValidator",
     "Validator",
     "ValidatorConfig",
-    "register_validator",
     "severity_for_ratio",
 ]

@@ -5,15 +5,16 @@ turns the values those expressions computed into issues and figures (`evaluate`)
 reads data itself, so any number of validators costs one scan.
 
 A validator is built fresh for each run from its spec, so `plan` may keep what `evaluate` needs
-on ``self``. To add one: subclass `Validator`, set `name` and `config_model`, implement `plan`
-and `evaluate`, and decorate the class with `register_validator`.
+on ``self``. To add one: subclass `Validator`, set `name` (which registers the class in
+`VALIDATORS`, as ``action_type`` does for actions) and `config_model`, and implement `plan`
+and `evaluate`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
@@ -23,6 +24,9 @@ from shared.models import MAX_SAMPLE_SIZE, Severity, ValidationIssue
 from shared.problems import problems_from_validation_error, raise_problems
 from shared.registry import Registry
 from shared.validators.parts import QueryPart
+
+if TYPE_CHECKING:
+    from shared.validators.history import DistributionHistory
 from shared.validators.severity import sample_values, severity_for_ratio
 
 #: How many sample values an issue carries unless a validator's config says otherwise.
@@ -63,6 +67,10 @@ class Validator(Generic[ConfigT]):
     #: The pydantic model of this validator's config.
     config_model: ClassVar[type[ValidatorConfig]] = ValidatorConfig
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        VALIDATORS.register_subclass(cls, "name")
+
     def __init__(self, config: ConfigT | Mapping[str, Any] | None = None, /, **fields: Any):
         if isinstance(config, BaseModel):
             data: dict[str, Any] = config.model_dump(exclude_unset=True)
@@ -70,6 +78,24 @@ class Validator(Generic[ConfigT]):
             data = dict(config or {})
         data.update(fields)
         self.config: ConfigT = self.parse_config(data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Validator):
+            return NotImplemented
+        return type(self) is type(other) and self.config == other.config
+
+    __hash__ = None  # type: ignore[assignment]  # the config is mutable
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config.model_dump(exclude_defaults=True)!r})"
+
+    def use_history(self, history: DistributionHistory | None, checkpoint: str) -> None:
+        """Hand the validator the run history of `checkpoint` before `plan`: validators that
+        compare with earlier runs keep it, the others ignore it."""
+
+    def fresh(self) -> Validator[ConfigT]:
+        """A new instance with the same config, for one run (`plan` keeps state on ``self``)."""
+        return type(self)(self.config)
 
     @classmethod
     def parse_config(cls, data: Mapping[str, Any]) -> ConfigT:
@@ -152,11 +178,3 @@ class Validator(Generic[ConfigT]):
 
 #: Validator classes by name. Unknown names raise `UnknownTypeError` listing the known ones.
 VALIDATORS: Registry[type[Validator[Any]]] = Registry("validator")
-
-ValidatorT = TypeVar("ValidatorT", bound=type[Validator[Any]])
-
-
-def register_validator(cls: ValidatorT) -> ValidatorT:
-    """Class decorator: register `cls` under its `name`."""
-    VALIDATORS.add(cls.name, cls)
-    return cls

@@ -22,7 +22,8 @@ _ENTRY_KEYS = ("type", "config")
 def entry_spec(entry: ValidatorEntry) -> str | dict[str, Any]:
     """The plain-data form of an entry (a name, or ``{"type", "config"}``)."""
     if isinstance(entry, Validator):
-        return entry.to_spec()
+        spec = entry.to_spec()
+        return spec if "config" in spec else entry.name
     if isinstance(entry, str):
         return entry
     return {key: value for key, value in dict(entry).items()}
@@ -80,32 +81,3 @@ def build_validator(
             relocated.append(ConfigProblem(join_path(config_path, inner), problem.message))
         raise_problems(relocated)
         raise  # unreachable: raise_problems raised
-
-
-def validator_problems(
-    entries: object, validator_config: object, *, path: str = "validators"
-) -> list[ConfigProblem]:
-    """Every problem in a checkpoint's validator entries and ``validator_config``."""
-    problems: list[ConfigProblem] = []
-    if not isinstance(validator_config, Mapping):
-        problems.append(ConfigProblem("validator_config", "must be a map of name to config"))
-        validator_config = {}
-    if not isinstance(entries, (list, tuple)):
-        return [*problems, ConfigProblem(path, "must be a list of validators")]
-    if not entries:
-        problems.append(ConfigProblem(path, "a checkpoint needs at least one validator"))
-    for index, entry in enumerate(entries):
-        try:
-            build_validator(entry, validator_config, path=f"{path}[{index}]")
-        except SpecError as exc:
-            problems.extend(problems_of(exc))
-    used = {entry for entry in entries if isinstance(entry, str)}
-    for name in validator_config:
-        if name not in used:
-            problems.append(
-                ConfigProblem(
-                    f"validator_config.{name}",
-                    f"no validator is listed by the name {name!r}, so this config is unused",
-                )
-            )
-    return problems

@@ -14,7 +14,7 @@ from pydantic import field_validator
 
 from shared.errors import SpecError
 from shared.models import utc_now
-from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.bounds import relative_excess
 from shared.validators.durations import parse_duration_s
 
@@ -40,7 +40,6 @@ def as_utc_datetime(value: datetime | date) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-@register_validator
 class FreshnessValidator(Validator[FreshnessConfig]):
     """An issue when the newest value is older than ``max_age`` or when there is none."""
 

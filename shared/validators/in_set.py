@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field
 
-from shared.validators.base import register_validator
 from shared.validators.rowcheck import ColumnsConfig, RowCheck, counted, percent
 
 Allowed = str | int | float | bool
@@ -15,7 +14,6 @@ class InSetConfig(ColumnsConfig):
     values: list[Allowed] = Field(min_length=1)
 
 
-@register_validator
 class InSetValidator(RowCheck[InSetConfig]):
     """Values outside ``values``. Text columns compare with the values as text."""
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import Field
 
-from shared.validators.base import Evaluation, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, ValidatorConfig
 from shared.validators.rowcheck import RowCheck, counted, percent
 
 
@@ -49,7 +49,6 @@ class _NullCount(RowCheck[Any]):
         return f"column {column!r} has {counted(count, 'null value')} ({percent(ratio)} of rows)"
 
 
-@register_validator
 class NullValidator(_NullCount):
     """An issue for every column holding nulls, or only above ``max_ratio``."""
 
@@ -64,7 +63,6 @@ class NullValidator(_NullCount):
         return evaluation
 
 
-@register_validator
 class NotNullValidator(_NullCount):
     """The named columns hold no null (or at most ``1 - mostly`` of them)."""
 
@@ -72,7 +70,6 @@ class NotNullValidator(_NullCount):
     config_model = NotNullConfig
 
 
-@register_validator
 class CompletenessValidator(_NullCount):
     """Each column's non-null ratio is at least ``min_ratio``."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 from pydantic import field_validator
 
-from shared.validators.base import register_validator
 from shared.validators.rowcheck import ColumnsConfig, RowCheck, counted, percent
 
 
@@ -29,7 +28,6 @@ class RegexConfig(ColumnsConfig):
         return pattern
 
 
-@register_validator
 class RegexValidator(RowCheck[RegexConfig]):
     """Values (cast to text) that do not fully match ``pattern``."""
 

@@ -8,7 +8,7 @@ from typing import Any, Self
 import polars as pl
 from pydantic import Field, model_validator
 
-from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.bounds import relative_excess
 
 
@@ -25,7 +25,6 @@ class RowCountConfig(ValidatorConfig):
         return self
 
 
-@register_validator
 class RowCountValidator(Validator[RowCountConfig]):
     """Too few or too many rows. The row count is computed by every run anyway."""
 

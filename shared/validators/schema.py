@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field, JsonValue, field_validator
 
-from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.severity import ratio_of
 
 _ANY = "any"
@@ -61,7 +61,6 @@ class SchemaConfig(ValidatorConfig):
         return columns
 
 
-@register_validator
 class SchemaValidator(Validator[SchemaConfig]):
     """Missing columns, columns of another type, and unexpected columns. The failing ratio is
     the share of expected columns that fail (an extra column counts as one more)."""

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field
 
-from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.duplicates import count_duplicated, first_duplicated
 from shared.validators.parts import AllValues
 from shared.validators.rowcheck import counted, percent
@@ -26,7 +26,6 @@ class UniqueConfig(ValidatorConfig):
     combined: bool = False
 
 
-@register_validator
 class UniqueValidator(Validator[UniqueConfig]):
     """Rows whose value (or combination of values) appears more than once. Nulls are ignored
     for single columns; a composite key treats null as a value."""

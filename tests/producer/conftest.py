@@ -13,26 +13,14 @@ from typing import Any
 
 import pytest
 import redis as sync_redis
-from redis.asyncio import Redis
 
 from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
 from shared.actions import CustomAction
 from shared.actions.http import close_http_session
 from shared.checkpoint import Checkpoint
-from shared.keys import Keys
-from shared.serializer import deserialize_job
 from shared.settings import Settings
 from tests.support.processes import ManagedProcess, waking_worker_argv
 from tests.support.redis_server import RedisServer
-
-DEFAULT_KEYS = Keys()
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url)
-    yield client
-    await client.aclose()
 
 
 def write_definitions(directory: Path, checkpoints: list[dict[str, Any]]) -> str:
@@ -43,24 +31,6 @@ def write_definitions(directory: Path, checkpoints: list[dict[str, Any]]) -> str
     path = directory / "checkpoints.json"
     path.write_text(json.dumps({"checkpoints": specs}))
     return str(path)
-
-
-async def queued_job_ids(redis: Redis, keys: Keys = DEFAULT_KEYS) -> list[str]:
-    """The ids in the arq queue, oldest first."""
-    return [raw.decode() for raw in await redis.zrange(keys.queue, 0, -1)]
-
-
-async def queued_requests(redis: Redis, keys: Keys = DEFAULT_KEYS) -> dict[str, dict[str, Any]]:
-    """Each queued job's run request, by job id, decoded as a worker would."""
-    requests: dict[str, dict[str, Any]] = {}
-    for job_id in await queued_job_ids(redis, keys):
-        raw = await redis.get(Keys.arq_job(job_id))
-        assert raw is not None, f"job {job_id} is queued without its arq:job key"
-        job = deserialize_job(raw)
-        assert job["f"] == "run_checkpoint", job
-        (request,) = job["a"]
-        requests[job_id] = request
-    return requests
 
 
 # -- the client API ---------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from arq.jobs import Job, JobStatus
 from arq.jobs import deserialize_job as arq_deserialize_job
 from arq.worker import Worker
 
-from producer.scheduler.enqueue import RunEnqueuer, Submission
 from shared import arq_protocol
 from shared.arq_protocol import JobClaimer, current_ms
 from shared.checkpoint import OverlapPolicy
 from shared.enqueue import enqueue_run, job_payload
+from shared.firing.base import Firing
+from shared.firing.redis import RedisFiringDecider
 from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB, RunRequest
 from shared.keys import Keys
 from shared.redis_connection import connect_arq
@@ -156,18 +157,18 @@ async def test_a_job_we_enqueue_is_read_run_and_answered_by_arq(
 async def test_a_firing_the_scheduler_decides_is_a_job_arq_runs(
     pool: ArqRedis, settings: Settings, make_worker: Any
 ) -> None:
-    decider = RunEnqueuer(pool, settings.keys)
-    submission = Submission(
+    decider = RedisFiringDecider(pool, settings.keys)
+    first_firing = Firing(
         job_id="orders:every:1", request=request("orders:every:1"), checkpoint="orders"
     )
-    later = Submission(
+    later = Firing(
         job_id="orders:every:2",
         request=request("orders:every:2"),
         checkpoint="orders",
         overlap=OverlapPolicy.QUEUE_LATEST,
     )
-    assert (await decider.submit(submission)).value == "enqueued"
-    assert (await decider.submit(later)).value == "deferred"  # the first is still queued
+    assert (await decider.decide(first_firing)).value == "enqueued"
+    assert (await decider.decide(later)).value == "deferred"  # the first is still queued
     first = arq_job(pool, "orders:every:1", settings)
     info = await first.info()
     assert info is not None and list(info.args) == [job_payload(request("orders:every:1"))]

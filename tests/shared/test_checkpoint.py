@@ -7,20 +7,25 @@ from typing import Any, ClassVar
 import polars as pl
 import pytest
 
+from shared.actions import CustomAction
 from shared.async_base import (
     ActionConfig,
     ActionResult,
     ActionStatus,
     AsyncBaseAction,
     AsyncBaseTrigger,
+    ConcurrentStrategy,
+    PipelineStrategy,
     TriggerConfig,
     TriggerResult,
 )
-from shared.checkpoint import Checkpoint, CheckpointResult, CheckpointStatus
+from shared.checkpoint import Checkpoint, CheckpointResult, CheckpointStatus, OverlapPolicy
 from shared.codec import packb, unpackb
 from shared.errors import SpecError
+from shared.models import Severity
+from shared.problems import problems_of
 from shared.specs import ACTIONS, TRIGGERS
-from shared.validators import RangeValidator
+from shared.validators import NullValidator, RangeValidator
 from tests.support.checkpoints import write_frame
 
 
@@ -122,8 +127,10 @@ def test_spec_round_trips_through_msgpack_and_runs_the_same(tmp_path: Path) -> N
 def test_defaults() -> None:
     checkpoint = Checkpoint("c", "x.csv", validators=["null"])
     assert (checkpoint.fail_on_critical, checkpoint.fail_on_high) == (True, False)
-    assert checkpoint.strategy == "concurrent" and checkpoint.min_severity == "low"
+    assert isinstance(checkpoint.strategy, ConcurrentStrategy)
+    assert checkpoint.min_severity is Severity.LOW and checkpoint.tags == {}
     assert checkpoint.timeout_s == 300.0 and checkpoint.actions == [] and checkpoint.triggers == []
+    assert isinstance(checkpoint.validators[0], NullValidator)
     assert Checkpoint.from_spec({"name": "c", "data_source": "x.csv", "validators": ["null"]}) == (
         checkpoint
     )
@@ -134,25 +141,34 @@ def test_path_data_source(tmp_path: Path) -> None:
     assert Checkpoint("c", tmp_path / "x.csv").data_source == str(tmp_path / "x.csv")
 
 
-def test_validate_reports_every_problem_without_reading_data() -> None:
-    checkpoint = Checkpoint(
-        name="",
-        data_source="missing-but-unread.csv",
-        validators=["nope", {"type": "range", "config": {"columns": ["a"], "min": 5, "max": 1}}],
-        validator_config={"null": {}},
-        strategy="fastest",
-        min_severity="urgent",
-        fail_on_high="yes",  # type: ignore[arg-type]
-        timeout_s=0,
-        tags=[1],  # type: ignore[list-item]
-        metadata={"tags": "x", "when": object()},
-    )
-    paths = [problem.path for problem in checkpoint.validate()]
-    assert paths == [
+def test_constructor_reports_every_problem_at_once() -> None:
+    with pytest.raises(SpecError) as caught:
+        Checkpoint(
+            name="",
+            data_source="missing-but-unread.csv",
+            validators=[
+                "nope",
+                {"type": "range", "config": {"columns": ["a"], "min": 5, "max": 1}},
+            ],
+            validator_config={"null": {}},
+            actions=[print, None],
+            triggers=[object()],
+            strategy="fastest",
+            min_severity="urgent",
+            fail_on_high="yes",  # type: ignore[arg-type]
+            timeout_s=0,
+            tags=[1],  # type: ignore[list-item]
+            metadata={"tags": "x", "when": object()},
+        )
+    problems = problems_of(caught.value)
+    assert [problem.path for problem in problems] == [
         "name",
         "validators[0]",
         "validators[1].config",
         "validator_config.null",
+        "actions[0]",
+        "actions[1]",
+        "triggers[0]",
         "strategy.type",
         "min_severity",
         "fail_on_high",
@@ -161,14 +177,53 @@ def test_validate_reports_every_problem_without_reading_data() -> None:
         "metadata",
         "metadata.tags",
     ]
-    assert str(checkpoint.validate()[2]) == "validators[1].config: min 5 is greater than max 1"
+    assert str(problems[2]) == "validators[1].config: min 5 is greater than max 1"
+    assert str(problems[4]) == (
+        "actions[0]: expected an action (an object with execute_async(), or a spec map with"
+        " 'type'), got builtin_function_or_method"
+    )
+    assert str(problems[5]) == "actions[1]: is empty"
+
+
+def test_validate_reports_what_needs_more_than_the_values() -> None:
+    checkpoint = Checkpoint("c", "data.unknownformat", validators=[])
+    assert [problem.path for problem in checkpoint.validate()] == ["data_source", "validators"]
+
+
+def test_fields_are_typed_objects_built_from_specs() -> None:
+    checkpoint = Checkpoint(
+        "c",
+        "x.csv",
+        validators=[{"type": "null", "config": {"columns": ["a"]}}],
+        actions=[{"type": "note", "note": "hi"}],
+        triggers=["test_every"],
+        strategy={"type": "pipeline", "stages": [[0]]},
+        min_severity="high",
+        overlap="allow",
+    )
+    assert isinstance(checkpoint.validators[0], NullValidator)
+    assert checkpoint.validators[0].config.columns == ["a"]
+    assert isinstance(checkpoint.actions[0], NoteAction)
+    assert isinstance(checkpoint.triggers[0], EveryTrigger)
+    assert isinstance(checkpoint.strategy, PipelineStrategy)
+    assert checkpoint.min_severity is Severity.HIGH
+    assert checkpoint.overlap is OverlapPolicy.ALLOW
+
+
+def test_add_action_and_trigger_check_what_they_get() -> None:
+    checkpoint = Checkpoint("c", "x.csv", validators=["null"])
+    with pytest.raises(SpecError, match=r"add_action\.actions\[0\]: expected an action"):
+        checkpoint.add_action(print)  # type: ignore[arg-type]
+    checkpoint.add_trigger(EveryTrigger())
+    with pytest.raises(SpecError, match=r"duplicates the name of triggers\[0\]"):
+        checkpoint.add_trigger(EveryTrigger())
+    assert len(checkpoint.triggers) == 1 and checkpoint.actions == []
 
 
 def test_strategy_config_is_checked() -> None:
-    checkpoint = Checkpoint(
-        "c", "x.csv", validators=["null"], strategy={"type": "pipeline", "x": 1}
-    )
-    (problem,) = checkpoint.validate()
+    with pytest.raises(SpecError) as caught:
+        Checkpoint("c", "x.csv", validators=["null"], strategy={"type": "pipeline", "x": 1})
+    (problem,) = problems_of(caught.value)
     assert problem.path == "strategy" and "unknown field 'x'" in problem.message
 
 
@@ -195,10 +250,12 @@ def test_from_spec_lists_unknown_keys_and_bad_components() -> None:
 
 
 def test_to_spec_refuses_an_action_without_a_spec_form() -> None:
-    checkpoint = Checkpoint("c", "x.csv", validators=["null"], actions=[print])
-    with pytest.raises(SpecError, match=r"actions\[0\]: builtin_function_or_method has no spec"):
+    checkpoint = Checkpoint("c", "x.csv", validators=["null"], actions=[CustomAction(print)])
+    with pytest.raises(SpecError, match=r"actions\[0\]: custom action 'print' holds a Python"):
         checkpoint.to_spec()
-    assert checkpoint != Checkpoint("c", "x.csv", validators=["null"], actions=[print])
+    assert checkpoint != Checkpoint(
+        "c", "x.csv", validators=["null"], actions=[CustomAction(print)]
+    )
     assert checkpoint == checkpoint
 
 

@@ -15,6 +15,7 @@ from shared.checkpoint import (
 from shared.codec import packb, unpackb
 from shared.definitions import load_checkpoints
 from shared.errors import SpecError
+from shared.problems import problems_of
 
 
 def test_defaults_are_skip_and_latest() -> None:
@@ -53,11 +54,12 @@ def test_spec_round_trip_keeps_the_policies() -> None:
         ({"catch_up_limit": True}, "catch_up_limit", "must be a whole number of at least 1"),
     ],
 )
-def test_validate_names_a_bad_policy(fields: dict[str, object], path: str, message: str) -> None:
-    checkpoint = Checkpoint.from_spec(
-        {"name": "c", "data_source": "x.csv", "validators": ["null"], **fields}
-    )
-    (problem,) = checkpoint.validate()
+def test_from_spec_names_a_bad_policy(fields: dict[str, object], path: str, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        Checkpoint.from_spec(
+            {"name": "c", "data_source": "x.csv", "validators": ["null"], **fields}
+        )
+    (problem,) = problems_of(caught.value)
     assert (problem.path, problem.message) == (path, message)
 
 
@@ -90,18 +92,19 @@ def test_definition_file_rejects_a_bad_policy_with_its_path(tmp_path: Path) -> N
 
 
 def test_trigger_names_must_be_unique_within_a_checkpoint() -> None:
-    checkpoint = Checkpoint.from_spec(
-        {
-            "name": "c",
-            "data_source": "x.csv",
-            "validators": ["null"],
-            "triggers": [
-                {"type": "schedule", "interval_minutes": 5},
-                {"type": "schedule", "name": "hourly", "interval_hours": 1},
-                {"type": "schedule", "interval_hours": 2},
-            ],
-        }
-    )
-    (problem,) = checkpoint.validate()
+    with pytest.raises(SpecError) as caught:
+        Checkpoint.from_spec(
+            {
+                "name": "c",
+                "data_source": "x.csv",
+                "validators": ["null"],
+                "triggers": [
+                    {"type": "schedule", "interval_minutes": 5},
+                    {"type": "schedule", "name": "hourly", "interval_hours": 1},
+                    {"type": "schedule", "interval_hours": 2},
+                ],
+            }
+        )
+    (problem,) = problems_of(caught.value)
     assert problem.path == "triggers[2].name"
     assert problem.message.startswith("'schedule' duplicates the name of triggers[0]")

@@ -43,13 +43,14 @@ def test_yaml_file_with_environment(tmp_path: Path) -> None:
     location = write(tmp_path, "checkpoints.yaml", YAML)
     first, second = load_checkpoints(location, {"DATA_DIR": "/data"})
     assert first.name == "orders" and first.data_source == "/data/orders.csv"
-    assert first.validators[1] == {
+    assert first.validators[1].to_spec() == {
         "type": "range",
-        "config": {"columns": ["amount"], "min": 0, "max": "100"},
+        "config": {"columns": ["amount"], "min": 0.0, "max": 100.0},
     }
-    assert first.strategy == {"type": "pipeline", "stages": [[0, 1], [2]]}
-    assert (first.fail_on_high, first.timeout_s, first.tags) == (True, 60, ["nightly"])
-    assert second.validator_config == {"not_null": {"columns": ["id"]}}
+    assert first.validators[0].config.columns == ["amount"]  # from validator_config
+    assert first.strategy.to_spec() == {"type": "pipeline", "stages": [[0, 1], [2]]}
+    assert (first.fail_on_high, first.timeout_s, first.tags) == (True, 60, {"nightly": ""})
+    assert second.validators[0].config.columns == ["id"]
 
 
 def test_json_file_matches_to_spec(tmp_path: Path) -> None:

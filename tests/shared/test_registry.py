@@ -35,3 +35,39 @@ def test_decorator_registers_and_duplicates_are_refused() -> None:
 def test_empty_name_is_refused() -> None:
     with pytest.raises(ConfigError, match="non-empty name"):
         Registry[type]("trigger").add("", int)
+
+
+def test_register_get_clear_as_the_reference_has_them() -> None:
+    registry: Registry[type] = Registry("validator")
+    assert registry.register("a", int) is int
+    assert registry.get("a") is int and registry.names() == ["a"]
+    registry.clear()
+    assert len(registry) == 0 and "a" not in registry
+
+
+def test_every_family_registers_by_subclassing_and_refuses_a_second_class() -> None:
+    from shared.async_base import AsyncBaseAction, AsyncBaseTrigger, ExecutionStrategy
+    from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
+    from shared.validators import VALIDATORS, Validator
+
+    families = [
+        (ACTIONS, AsyncBaseAction, "action_type"),
+        (TRIGGERS, AsyncBaseTrigger, "trigger_type"),
+        (STRATEGIES, ExecutionStrategy, "strategy_type"),
+        (VALIDATORS, Validator, "name"),
+    ]
+    for registry, base, attribute in families:
+        first = type("First", (base,), {attribute: "test_duplicate"})
+        try:
+            assert registry.get("test_duplicate") is first
+            with pytest.raises(ConfigError, match="'test_duplicate' is already registered to"):
+                type("Second", (base,), {attribute: "test_duplicate"})
+            assert registry.get("test_duplicate") is first
+            # The same class defined again (its module re-imported) replaces the first.
+            again = type("First", (base,), {attribute: "test_duplicate"})
+            assert registry.get("test_duplicate") is again
+        finally:
+            registry.remove("test_duplicate")
+        # A base without a name of its own is not registered.
+        type("Abstract", (base,), {})
+        assert "" not in registry

@@ -12,7 +12,8 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from shared.checkpoint import Checkpoint
-from shared.models import CheckpointResult
+from shared.errors import SpecError
+from shared.models import CheckpointResult, CheckpointStatus
 from shared.sources import READERS
 
 
@@ -44,6 +45,20 @@ def run_one(
     source = write_frame(directory, frame, fmt)
     checkpoint = Checkpoint("test", source, validators=[validator], **checkpoint_fields)
     return checkpoint.run(run_id="run-1")
+
+
+def config_error(validator: str | Mapping[str, Any], directory: Path, frame: pl.DataFrame) -> str:
+    """Why a checkpoint with this one validator is refused: the `SpecError` of its
+    construction, or (for a config that does not fit the data) its run's `error`."""
+    source = write_frame(directory, frame, "parquet")
+    try:
+        checkpoint = Checkpoint("test", source, validators=[validator])
+    except SpecError as exc:
+        return str(exc)
+    result = checkpoint.run(run_id="run-1")
+    assert result.status is CheckpointStatus.ERROR, result.summary()
+    assert result.error is not None and "checkpoint 'test'" in result.error
+    return result.error
 
 
 @contextmanager

@@ -9,14 +9,13 @@ from typing import Any
 
 import polars as pl
 
-from shared.validators.base import Evaluation, Validator, ValidatorConfig, register_validator
+from shared.validators.base import Evaluation, Validator, ValidatorConfig
 
 
 class EvenRowsConfig(ValidatorConfig):
     pass
 
 
-@register_validator
 class EvenRowsValidator(Validator[EvenRowsConfig]):
     """The data has an even number of rows."""
 

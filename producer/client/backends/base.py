@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from redis.asyncio import Redis
 
-from producer.scheduler.driver import FiringEnqueuer
 from shared.checkpoint import Checkpoint
+from shared.firing.base import FiringDecider
 from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.validation import error_result
@@ -42,6 +43,17 @@ class RunBackend(Protocol):
 
     kind: str
 
+    @property
+    def redis(self) -> Redis | None:
+        """The open client of the fleet, which event triggers read their streams with; None
+        in-process (and before `open`)."""
+        ...
+
+    @property
+    def trigger_consumer(self) -> str:
+        """The consumer name this client's event triggers read their streams under."""
+        ...
+
     async def open(self) -> None: ...
 
     async def aclose(self) -> None: ...
@@ -64,11 +76,11 @@ class RunBackend(Protocol):
         ...
 
     def adopt(self, checkpoint: Checkpoint, request: RunRequest) -> Ticket:
-        """A ticket for a run the scheduler's enqueuer already decided to start."""
+        """A ticket for a run the firing decider already decided to start."""
         ...
 
-    def firing_enqueuer(self) -> FiringEnqueuer:
-        """The scheduler's enqueue decisions for this backend (open it first)."""
+    def firing_decider(self) -> FiringDecider:
+        """Who decides the firings of this backend's triggers (open it first)."""
         ...
 
     async def after_enqueue(self) -> None:

@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from redis.asyncio import Redis
+
 from producer.client.backends.base import Ticket, build_request, target_name
-from producer.client.local_enqueue import LocalEnqueuer
 from shared.actions import close_http_session, open_http_session
 from shared.actions.http import has_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.execution import CheckpointExecutor
+from shared.firing.memory import MemoryFiringDecider
 from shared.job import RunRequest
 from shared.models import CheckpointResult
+from shared.triggers.event import default_consumer
 from shared.validation import error_result
 
 #: Run ids remembered to recognise a firing submitted twice.
@@ -40,8 +43,16 @@ class LocalBackend:
         self._executor: CheckpointExecutor | None = None
         self._owns_http_session = False
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._enqueuer = LocalEnqueuer()
+        self._decider = MemoryFiringDecider()
         self._lock = asyncio.Lock()
+
+    @property
+    def redis(self) -> Redis | None:
+        return None  # in-process: no fleet to read event streams from
+
+    @property
+    def trigger_consumer(self) -> str:
+        return default_consumer()
 
     async def open(self) -> None:
         async with self._lock:
@@ -113,8 +124,8 @@ class LocalBackend:
         self._seen[request.run_id] = None
         return Ticket(request.run_id, checkpoint.name, checkpoint=checkpoint, request=request)
 
-    def firing_enqueuer(self) -> LocalEnqueuer:
-        return self._enqueuer
+    def firing_decider(self) -> MemoryFiringDecider:
+        return self._decider
 
     async def after_enqueue(self) -> None:
         return None

@@ -13,10 +13,10 @@ from arq.connections import ArqRedis
 
 from producer.client.backends.base import Ticket, build_request, target_name
 from producer.client.replies import ReplyReader
-from producer.scheduler.enqueue import RunEnqueuer
 from shared.checkpoint import Checkpoint
 from shared.enqueue import enqueue_run
 from shared.errors import SpecError
+from shared.firing.redis import RedisFiringDecider
 from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.redis_connection import connect_arq
@@ -43,12 +43,16 @@ class RedisBackend:
         self._redis: ArqRedis | None = None
         self._replies: ReplyReader | None = None
         self._lock = asyncio.Lock()
-        self._enqueuer: RunEnqueuer | None = None
+        self._decider: RedisFiringDecider | None = None
 
     @property
     def redis(self) -> ArqRedis | None:
         """The open client (None before `open`): event triggers read their streams with it."""
         return self._redis
+
+    @property
+    def trigger_consumer(self) -> str:
+        return self.client_id
 
     @property
     def reply_stream(self) -> str:
@@ -66,7 +70,7 @@ class RedisBackend:
         async with self._lock:
             redis, self._redis = self._redis, None
             replies, self._replies = self._replies, None
-            self._enqueuer = None
+            self._decider = None
             if replies is not None:
                 await replies.aclose()
             if redis is not None:
@@ -117,16 +121,16 @@ class RedisBackend:
         assert request.run_id is not None
         return Ticket(request.run_id, checkpoint.name, checkpoint=checkpoint, request=request)
 
-    def firing_enqueuer(self) -> RunEnqueuer:
+    def firing_decider(self) -> RedisFiringDecider:
         redis, _ = self._connected()
-        if self._enqueuer is None:
-            self._enqueuer = RunEnqueuer(
+        if self._decider is None:
+            self._decider = RedisFiringDecider(
                 redis,
                 self._settings.keys,
                 origin=self.origin,
                 signing_key=self._settings.signing_key,
             )
-        return self._enqueuer
+        return self._decider
 
     async def after_enqueue(self) -> None:
         redis, _ = self._connected()

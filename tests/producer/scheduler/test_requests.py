@@ -7,12 +7,12 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from producer.scheduler.enqueue import RunEnqueuer
 from producer.scheduler.requests import MalformedRequest, RequestConsumer, parse_request
+from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
-from tests.producer.conftest import queued_job_ids, queued_requests
+from tests.support.queue import queued_job_ids, queued_requests
 
 KEYS = Keys()
 
@@ -23,7 +23,7 @@ def consumer_for(
     return RequestConsumer(
         redis,
         KEYS,
-        RunEnqueuer(redis, KEYS),
+        RedisFiringDecider(redis, KEYS),
         ResultPublisher(redis, settings),
         consumer=name,
         block_ms=10,

@@ -15,7 +15,7 @@ from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.settings import Settings
 from shared.triggers import EventTrigger, FileWatchTrigger
-from tests.producer.conftest import queued_job_ids, queued_requests
+from tests.support.queue import queued_job_ids, queued_requests
 
 STREAM = "orders:landed"
 

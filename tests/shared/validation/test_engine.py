@@ -6,12 +6,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.io.plugins import register_io_source
 
 from shared.checkpoint import Checkpoint
+from shared.errors import SpecError
 from shared.models import CheckpointStatus
 from shared.sources import READERS
 from shared.validation import error_result, validate_checkpoint
@@ -83,15 +85,21 @@ def test_unknown_column(tmp_path: Path) -> None:
     )
 
 
+def construction_error(*args: Any, **fields: Any) -> str:
+    with pytest.raises(SpecError) as caught:
+        Checkpoint(*args, **fields)
+    return str(caught.value)
+
+
 def test_unknown_validator(tmp_path: Path) -> None:
-    message = error_of(Checkpoint("c", write_frame(tmp_path, FRAME), validators=["nul"]))
-    assert "invalid configuration: validators[0]: unknown validator 'nul'; known: " in message
+    message = construction_error("c", write_frame(tmp_path, FRAME), validators=["nul"])
+    assert "validators[0]: unknown validator 'nul'; known: " in message
     assert "not_null, null, range" in message
 
 
 def test_bad_config_value(tmp_path: Path) -> None:
     spec = {"type": "range", "config": {"columns": ["amount"], "min": "low"}}
-    message = error_of(Checkpoint("c", write_frame(tmp_path, FRAME), validators=[spec]))
+    message = construction_error("c", write_frame(tmp_path, FRAME), validators=[spec])
     assert "validators[0].config.min: a bound must be a number or an ISO date" in message
 
 
@@ -101,14 +109,20 @@ def test_unknown_format() -> None:
 
 
 def test_every_config_problem_is_reported(tmp_path: Path) -> None:
-    checkpoint = Checkpoint(
-        "c", "data.xlsx", validators=["nul", {"type": "range"}], timeout_s=-1, min_severity="x"
-    )
-    message = error_of(checkpoint)
+    spec = {
+        "name": "c",
+        "data_source": "data.xlsx",
+        "validators": ["nul", {"type": "range", "config": {"min": 0}}],
+        "timeout_s": -1,
+        "min_severity": "x",
+    }
+    with pytest.raises(SpecError) as caught:
+        Checkpoint.from_spec(spec)
+    message = str(caught.value)
     for part in (
         "data_source: ",
         "validators[0]: ",
-        "validators[1].config.columns: ",
+        "validators[1].config: columns: name the columns",
         "timeout_s: ",
         "min_severity: ",
     ):
@@ -193,7 +207,7 @@ def test_result_fields(tmp_path: Path) -> None:
     assert result.data_asset == source and result.row_count == 3
     assert result.metadata == {
         "team": "x",
-        "tags": ["nightly"],
+        "tags": {"nightly": ""},
         "context": {"trigger": "cron", "when": str(time)},
     }
     assert result.statistics["row_count"] == 3
@@ -214,4 +228,4 @@ def test_error_result_for_a_bare_name() -> None:
     result = error_result("orders", run_id="r", message="bad job", context={"a": 1})
     assert result.status is CheckpointStatus.ERROR
     assert result.error == "checkpoint 'orders': bad job"
-    assert result.metadata == {"tags": [], "context": {"a": 1}}
+    assert result.metadata == {"tags": {}, "context": {"a": 1}}

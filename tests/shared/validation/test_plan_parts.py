@@ -11,14 +11,14 @@ import pytest
 
 from shared.validation import plan_scan, run_scan
 from shared.validation.plan import local_values
-from shared.validators import AllValues, Evaluation, FirstRows, QueryPart, Validator
+from shared.validators import VALIDATORS, AllValues, Evaluation, FirstRows, QueryPart, Validator
 from tests.support.checkpoints import counting_source, write_frame
 
 FRAME = pl.DataFrame({"x": [1, 5, None, 7, 2, 9], "y": ["a", "b", "c", "d", "e", "f"]})
 
 
 class PartsProbe(Validator[Any]):
-    """Plans one part of each kind (not registered: built directly)."""
+    """Plans one part of each kind (built directly: unregistered below)."""
 
     name = "parts_probe"
 
@@ -33,6 +33,9 @@ class PartsProbe(Validator[Any]):
 
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
         return Evaluation()
+
+
+VALIDATORS.remove(PartsProbe.name)
 
 
 def scanned(source: str) -> dict[str, Any]:

@@ -6,9 +6,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from shared.checkpoint import Checkpoint
 from shared.models import CheckpointStatus, Severity
+from shared.validation import validate_checkpoint
+from shared.validators.distribution import NO_REFERENCE
 from shared.validators.divergence import jensen_shannon, population_stability_index
-from tests.support.checkpoints import run_one, write_frame
+from shared.validators.reference import Reference
+from tests.support.checkpoints import config_error, run_one, write_frame
 
 # Categories a/b/c in shares 0.5/0.3/0.2; amounts 0..99.
 FRAME = pl.DataFrame(
@@ -93,7 +97,8 @@ def test_mostly_and_fixed_severity(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"column": "amount"}, "give exactly one reference"),
+        ({"column": "amount", "bins": [1.0], "shares": [1, 1], "reference": "x.csv"}, "at most"),
+        ({"categories": {"a": 1}}, "column: name the column that categories describes"),
         ({"column": "amount", "bins": [1.0, 2.0], "shares": [1.0]}, "one more than"),
         ({"column": "amount", "bins": [2.0, 1.0], "shares": [1, 1, 1]}, "strictly ascending"),
         ({"column": "amount", "categories": {"a": -1}}, "non-negative"),
@@ -103,9 +108,7 @@ def test_mostly_and_fixed_severity(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, FRAME, {"type": "distribution", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error({"type": "distribution", "config": config}, tmp_path, FRAME)
 
 
 def test_divergences() -> None:
@@ -113,3 +116,41 @@ def test_divergences() -> None:
     assert jensen_shannon([0.5, 0.5], [0.5, 0.5]) == 0.0
     psi = population_stability_index([0.6, 0.4], [0.5, 0.5])
     assert psi == pytest.approx(0.1 * math.log(1.2) + (-0.1) * math.log(0.8))
+
+
+class FakeHistory:
+    """Run history holding one earlier distribution: what the history store will provide."""
+
+    def __init__(self, references: dict[str, Reference]) -> None:
+        self.references = references
+        self.asked: list[tuple[str, str]] = []
+
+    def previous_distribution(self, checkpoint: str, column: str) -> Reference | None:
+        self.asked.append((checkpoint, column))
+        return self.references.get(column)
+
+
+def test_bare_distribution_says_it_has_nothing_to_compare_with(tmp_path: Path) -> None:
+    result = run_one(tmp_path, FRAME, "distribution")
+    assert result.status is CheckpointStatus.SUCCESS and result.issues == []
+    figures = result.statistics["validators"][0]["figures"]  # type: ignore[index,call-overload]
+    assert figures == {  # every column, none compared
+        "category": {"reference": None, "note": NO_REFERENCE},
+        "amount": {"reference": None, "note": NO_REFERENCE},
+    }
+    assert "previous run" in NO_REFERENCE
+
+
+def test_bare_distribution_compares_with_the_previous_run_through_history(
+    tmp_path: Path,
+) -> None:
+    source = write_frame(tmp_path, SHIFTED, "parquet")
+    checkpoint = Checkpoint("orders", source, validators=["distribution"])
+    history = FakeHistory({"category": Reference(["a", "b", "c"], [0.5, 0.3, 0.2], None)})
+    result = validate_checkpoint(checkpoint, run_id="r", history=history)
+    assert history.asked == [("orders", "category"), ("orders", "amount")]
+    (issue,) = result.issues
+    expected_psi = population_stability_index([0.1, 0.3, 0.6, 0.0], [0.5, 0.3, 0.2, 0.0])
+    assert issue.column == "category" and f"psi {expected_psi:.4f} > 0.2" in issue.message
+    figures = result.statistics["validators"][0]["figures"]  # type: ignore[index,call-overload]
+    assert figures["amount"] == {"reference": None, "note": NO_REFERENCE}  # type: ignore[index]

@@ -8,7 +8,7 @@ import pytest
 
 from shared.models import CheckpointStatus, Severity
 from shared.validators.durations import parse_duration_s
-from tests.support.checkpoints import run_one
+from tests.support.checkpoints import config_error, run_one
 
 
 def frame_aged(hours: float) -> pl.DataFrame:
@@ -65,9 +65,9 @@ def test_no_timestamps(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, frame_aged(0), {"type": "freshness", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error(
+        {"type": "freshness", "config": config}, tmp_path, frame_aged(0)
+    )
 
 
 @pytest.mark.parametrize(

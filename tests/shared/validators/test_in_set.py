@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from shared.models import CheckpointStatus, Severity
-from tests.support.checkpoints import run_one
+from tests.support.checkpoints import config_error, run_one
 
 FRAME = pl.DataFrame(
     {
@@ -61,6 +61,4 @@ def test_mostly_and_fixed_severity(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, FRAME, {"type": "in_set", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error({"type": "in_set", "config": config}, tmp_path, FRAME)

@@ -8,7 +8,7 @@ import pytest
 
 from shared.models import CheckpointStatus, Severity
 from shared.validators import RangeValidator
-from tests.support.checkpoints import run_one
+from tests.support.checkpoints import config_error, run_one
 
 FRAME = pl.DataFrame(
     {
@@ -75,15 +75,14 @@ def test_sample_size_limits_samples(tmp_path: Path) -> None:
     ("config", "expected"),
     [
         ({"columns": ["amount"]}, "set min, max or both"),
+        ({"min": 0}, "columns: name the columns the bounds apply to"),
         ({"columns": ["amount"], "min": 5, "max": 1}, "greater than max"),
         ({"columns": ["amount"], "min": "soon"}, "validators[0].config.min"),
         ({"columns": ["amount"], "min": 0, "max": "2024-01-01"}, "both be numbers"),
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, FRAME, {"type": "range", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error({"type": "range", "config": config}, tmp_path, FRAME)
 
 
 def test_bound_of_the_wrong_kind_for_the_column(tmp_path: Path) -> None:
@@ -100,3 +99,35 @@ def test_spec_keeps_bounds_exactly() -> None:
         "config": {"columns": ["t"], "min": "2024-01-01T12:00:00", "max": "2025-01-01"},
     }
     assert RangeValidator(validator.to_spec()["config"]).config == validator.config
+
+
+def test_bare_range_checks_well_known_columns_by_name(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "age": [3, 151, -1, 40],
+            "customer_age": [10, 20, 30, 200],
+            "completion_percent": [0.0, 100.0, 100.5, 50.0],
+            "month": [1, 12, 13, 0],
+            "hour": [0, 23, 24, 5],
+            "amount": [-5.0, 1e9, 0.0, 1.0],  # no well-known name: not checked
+            "page": ["x", "y", "z", "w"],
+        }
+    )
+    result = run_one(tmp_path, frame, "range")
+    by_column = {issue.column: issue for issue in result.issues}
+    expected = {
+        "age": frame.filter((pl.col("age") < 0) | (pl.col("age") > 150)).height,
+        "customer_age": frame.filter(pl.col("customer_age") > 150).height,
+        "completion_percent": frame.filter(pl.col("completion_percent") > 100).height,
+        "month": frame.filter((pl.col("month") < 1) | (pl.col("month") > 12)).height,
+        "hour": frame.filter(pl.col("hour") > 23).height,
+    }
+    assert {column: issue.count for column, issue in by_column.items()} == expected
+    assert "outside [0, 150]" in by_column["age"].message
+    figures = result.statistics["validators"][0]["figures"]  # type: ignore[index,call-overload]
+    assert set(figures) == set(expected)  # type: ignore[arg-type]
+
+
+def test_bare_range_without_well_known_columns_passes(tmp_path: Path) -> None:
+    result = run_one(tmp_path, pl.DataFrame({"amount": [1.0, -2.0]}), "range")
+    assert result.status is CheckpointStatus.SUCCESS and result.issues == []

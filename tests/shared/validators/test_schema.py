@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from shared.models import CheckpointStatus, Severity
-from tests.support.checkpoints import run_one
+from tests.support.checkpoints import config_error, run_one
 
 FRAME = pl.DataFrame(
     {
@@ -70,6 +70,4 @@ def test_severity_and_mostly(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, FRAME, {"type": "schema", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error({"type": "schema", "config": config}, tmp_path, FRAME)

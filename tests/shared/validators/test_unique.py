@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from shared.models import CheckpointStatus, Severity
-from tests.support.checkpoints import run_one
+from tests.support.checkpoints import config_error, run_one
 
 # `id`: 7 and 9 appear twice (4 duplicated rows of 100); `a`+`b` repeat once as a pair.
 FRAME = pl.DataFrame(
@@ -63,6 +63,4 @@ def test_severity_and_mostly(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    result = run_one(tmp_path, FRAME, {"type": "unique", "config": config})
-    assert result.status is CheckpointStatus.ERROR
-    assert result.error is not None and expected in result.error
+    assert expected in config_error({"type": "unique", "config": config}, tmp_path, FRAME)

@@ -1,8 +1,8 @@
-"""`LocalEnqueuer`: the scheduler's enqueue decisions (`producer.scheduler.enqueue`) kept in
-memory, for a runner without Redis. Same outcomes for the same situations: a firing decided
-before is a ``duplicate``; a checkpoint whose last run is still active is ``skipped`` or, with
+"""`MemoryFiringDecider`: the scheduler's decisions (`shared.firing.redis`) kept in memory,
+for a runner without Redis. Same outcomes for the same situations: a firing decided before is a
+``duplicate``; a checkpoint whose last run is still active is ``skipped`` or, with
 ``queue_latest``, ``deferred`` until that run ends; otherwise ``enqueued``. The runner reports
-the end of each run with `finished`.
+the end of each run with `run_finished`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from datetime import datetime
 
-from producer.scheduler.enqueue import Outcome, Submission, epoch_us
 from shared.checkpoint import OverlapPolicy
+from shared.firing.base import Firing, Outcome, epoch_us
 
 #: Firing ids remembered to recognise one seen twice.
 REMEMBERED_FIRINGS = 10_000
 
 
-class LocalEnqueuer:
-    """In-memory decisions for one process's triggers."""
+class MemoryFiringDecider:
+    """In-memory decisions for one process's triggers (a `FiringDecider`)."""
 
     def __init__(self) -> None:
         self._fired: OrderedDict[str, None] = OrderedDict()
@@ -28,16 +28,16 @@ class LocalEnqueuer:
         self._skips: Counter[str] = Counter()
         self._ticks: dict[tuple[str, str], int] = {}
 
-    async def submit(self, submission: Submission) -> Outcome:
-        job_id, checkpoint = submission.job_id, submission.checkpoint
+    async def decide(self, firing: Firing) -> Outcome:
+        job_id, checkpoint = firing.job_id, firing.checkpoint
         if job_id in self._fired:
             return Outcome.DUPLICATE
         self._remember(job_id)
-        if submission.tick is not None:
-            key = (checkpoint, submission.trigger or "_")
-            self._ticks[key] = max(self._ticks.get(key, 0), epoch_us(submission.tick))
-        if submission.overlap is not OverlapPolicy.ALLOW and self._busy(checkpoint):
-            if submission.overlap is OverlapPolicy.QUEUE_LATEST:
+        if firing.tick is not None:
+            key = (checkpoint, firing.trigger or "_")
+            self._ticks[key] = max(self._ticks.get(key, 0), epoch_us(firing.tick))
+        if firing.overlap is not OverlapPolicy.ALLOW and self._busy(checkpoint):
+            if firing.overlap is OverlapPolicy.QUEUE_LATEST:
                 if checkpoint in self._deferred:
                     self._skips[checkpoint] += 1  # the earlier deferred firing is replaced
                 self._deferred[checkpoint] = job_id
@@ -54,7 +54,7 @@ class LocalEnqueuer:
         self._start(checkpoint, job_id)
         return job_id
 
-    def finished(self, job_id: str) -> None:
+    def run_finished(self, job_id: str) -> None:
         """The run `job_id` ended: its checkpoint may start the next one."""
         self._active.discard(job_id)
 
@@ -64,7 +64,7 @@ class LocalEnqueuer:
     async def remember_tick(self, checkpoint: str, trigger: str, moment: datetime) -> None:
         self._ticks.setdefault((checkpoint, trigger), epoch_us(moment))
 
-    async def squatter(self, submission: Submission) -> str | None:
+    async def squatter(self, firing: Firing) -> str | None:
         return None  # in-process: nobody else writes these ids
 
     async def overlap_skips(self, checkpoint: str) -> int:

@@ -1,4 +1,4 @@
-"""Enqueueing `run_checkpoint` jobs atomically with the scheduler's bookkeeping.
+"""`RedisFiringDecider`: firings decided on the fleet, atomically with the run's enqueue.
 
 One Lua script decides and writes in one step, so schedulers racing on the same firing agree:
 
@@ -7,9 +7,9 @@ One Lua script decides and writes in one step, so schedulers racing on the same 
 2. unless the overlap policy is ``allow``, a checkpoint whose last job is still queued or
    running is ``skipped`` (counted in `Keys.overlap_skips`) or, with ``queue_latest``,
    ``deferred``: the firing replaces any earlier deferred one and starts when the run ended;
-3. otherwise the job is written exactly as arq's `enqueue_job` writes it (``arq:job:<id>``
-   with an expiry, the id in the queue's sorted set; the Lua helpers of `shared.arq_protocol`)
-   and becomes the checkpoint's last job.
+3. otherwise the run is enqueued: its job (`shared.enqueue.run_job_bytes`, the one job
+   shape) is written exactly as arq's `enqueue_job` writes it (the Lua helpers of
+   `shared.arq_protocol`) and becomes the checkpoint's last job.
 
 Every decision sets the firing's marker and, for ticks, advances the trigger's last tick.
 The script reads the previous job's arq keys by a name built from a stored value, which a
@@ -19,31 +19,23 @@ single Redis (what arq supports) allows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
-from uuid import uuid4
 
 from redis.asyncio import Redis
 
-from shared import codec
-from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script, pack_job
-from shared.checkpoint import OverlapPolicy
-from shared.enqueue import job_payload
-from shared.errors import DecodeError, SignatureError
-from shared.job import RUN_CHECKPOINT, RunRequest
+from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script
+from shared.enqueue import run_job_bytes
+from shared.firing.base import Firing, Outcome, epoch_us
+from shared.firing.squatters import find_squatter
 from shared.keys import Keys
-from shared.serializer import deserialize_job, serialize_job
-from shared.trust.provenance import origin_kind
-from shared.trust.signing import verify_payload
 
 #: How long a decision is remembered, and how long a queued job may wait (arq's default).
 DECISION_TTL_MS: int = JOB_EXPIRY_EXTRA_MS
 
 # KEYS: fired marker, queue, last job, deferred run, skips hash, last tick, wake channel
 # ARGV: job id, job bytes, score ms, ttl ms, overlap, checkpoint, tick us ('' when not a tick)
-_SUBMIT = lua_script("""
+_DECIDE = lua_script("""
 if redis.call('EXISTS', KEYS[1]) > 0 or arq_id_taken(ARGV[1]) then
     return 'duplicate'
 end
@@ -97,44 +89,8 @@ return deferred[1]
 """)
 
 
-class Outcome(StrEnum):
-    """What became of one firing."""
-
-    ENQUEUED = "enqueued"
-    #: Another scheduler (or an earlier attempt) decided about this firing already.
-    DUPLICATE = "duplicate"
-    SKIPPED = "skipped"
-    DEFERRED = "deferred"
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """One firing to enqueue: its job id, the request, and how to treat an active run."""
-
-    job_id: str
-    request: RunRequest
-    #: The checkpoint name the overlap policy and last job are kept under.
-    checkpoint: str
-    overlap: OverlapPolicy = OverlapPolicy.SKIP
-    #: For time-based triggers: the tick and the trigger name, to advance its last tick.
-    tick: datetime | None = None
-    trigger: str = ""
-
-
-def epoch_us(moment: datetime) -> int:
-    """`moment` (timezone-aware) as whole microseconds since the epoch."""
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
-
-
-def job_bytes(request: RunRequest, enqueue_time_ms: int, signing_key: str | None = None) -> bytes:
-    """The arq job `run_checkpoint(request)` as arq would store it, in msgpack (the request
-    signed with `signing_key` when given)."""
-    payload = job_payload(request, signing_key)
-    return pack_job(RUN_CHECKPOINT, [payload], enqueue_time_ms, serialize_job)
-
-
-class RunEnqueuer:
-    """Submits firings of one fleet through one Redis client."""
+class RedisFiringDecider:
+    """Decides the firings of one fleet through one Redis client (a `FiringDecider`)."""
 
     def __init__(
         self,
@@ -150,90 +106,51 @@ class RunEnqueuer:
         #: Stamped on requests that name no origin of their own (``scheduler:<consumer>``).
         self.origin = origin
         self._signing_key = signing_key
-        #: Told (checkpoint, outcome) of every submission: the scheduler's metrics.
+        #: Told (checkpoint, outcome) of every decision: the scheduler's metrics.
         self._on_outcome = on_outcome
-        self._submit = redis.register_script(_SUBMIT)
+        self._decide = redis.register_script(_DECIDE)
         self._release = redis.register_script(_RELEASE)
 
-    async def submit(self, submission: Submission) -> Outcome:
+    async def decide(self, firing: Firing) -> Outcome:
         """Decide about one firing and write the decision (see the module docstring)."""
         now_ms = current_ms()
-        job_id, checkpoint = submission.job_id, submission.checkpoint
-        request = submission.request
+        job_id, checkpoint = firing.job_id, firing.checkpoint
+        request = firing.request
         if request.origin is None and self.origin is not None:
             request = request.model_copy(update={"origin": self.origin})
-        tick_us = "" if submission.tick is None else str(epoch_us(submission.tick))
+        tick_us = "" if firing.tick is None else str(epoch_us(firing.tick))
         keys = [
             self._keys.fired(job_id),
             self._keys.queue,
             self._keys.last_job(checkpoint),
             self._keys.deferred_run(checkpoint),
             self._keys.overlap_skips,
-            self._keys.last_tick(checkpoint, submission.trigger or "_"),
+            self._keys.last_tick(checkpoint, firing.trigger or "_"),
             self._keys.wake,
         ]
         args: list[Any] = [
             job_id,
-            job_bytes(request, now_ms, self._signing_key),
+            run_job_bytes(request, now_ms, self._signing_key),
             now_ms,
             DECISION_TTL_MS,
-            submission.overlap.value,
+            firing.overlap.value,
             checkpoint,
             tick_us,
         ]
-        reply = await self._submit(keys=keys, args=args)
+        reply = await self._decide(keys=keys, args=args)
         outcome = Outcome(_text(reply))
         if self._on_outcome is not None:
             self._on_outcome(checkpoint, outcome.value)
         return outcome
 
-    async def squatter(self, submission: Submission) -> str | None:
-        """After a ``duplicate``: who holds the firing's job id if it is not one of us (a
-        scheduler, or client, sending the same checkpoint), else None. Someone who can write
-        to Redis may enqueue the next ticks' ids first, with another spec under the same name."""
-        job_id = submission.job_id
-        raw = await self._redis.get(Keys.arq_job(job_id))
-        if raw is not None:
-            return self._foreign_job(raw, submission.request)
-        stored = await self._redis.get(self._keys.run_result(job_id))
-        if stored is None:
-            return None  # decided (skipped, deferred) by another scheduler: a true duplicate
-        try:
-            result = codec.decode_result(stored)
-        except DecodeError:
-            return "a result that cannot be decoded"
-        origin = result.provenance.get("origin")
-        expected_inline = isinstance(submission.request.checkpoint, dict)
-        if (
-            result.checkpoint_name != submission.checkpoint
-            or bool(result.provenance.get("inline")) != expected_inline
-            or origin_kind(origin if isinstance(origin, str) else None) != self._origin_kind
-        ):
-            return f"a run from {origin or 'an unknown origin'} ({result.provenance})"
-        return None
+    async def squatter(self, firing: Firing) -> str | None:
+        """After a ``duplicate``: whoever else holds the firing's id (`shared.firing.squatters`)."""
+        return await find_squatter(
+            self._redis, self._keys, firing, origin=self.origin, signing_key=self._signing_key
+        )
 
-    @property
-    def _origin_kind(self) -> str:
-        return origin_kind(self.origin)
-
-    def _foreign_job(self, raw: bytes, expected: RunRequest) -> str | None:
-        job = deserialize_job(raw)
-        args = job.get("a")
-        payload = args[0] if job.get("f") == RUN_CHECKPOINT and isinstance(args, list) else None
-        if not isinstance(payload, dict) or len(args or []) != 1:
-            return f"a job that is no run request ({job.get('f')!r})"
-        origin = payload.get("origin")
-        if self._signing_key is not None:
-            try:
-                verify_payload(self._signing_key, payload, max_age_s=float("inf"))
-            except SignatureError as exc:
-                return f"a job from {origin or 'an unknown origin'} whose signature fails: {exc}"
-        if (
-            payload.get("checkpoint") != expected.checkpoint
-            or origin_kind(origin if isinstance(origin, str) else None) != self._origin_kind
-        ):
-            return f"a job from {origin or 'an unknown origin'}"
-        return None
+    def run_finished(self, job_id: str) -> None:
+        """Nothing to do: the script sees a run's end in arq's keys."""
 
     async def release_deferred(self, checkpoint: str) -> str | None:
         """Enqueue the checkpoint's deferred firing if its previous run ended; its job id."""
@@ -265,8 +182,3 @@ class RunEnqueuer:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def fresh_job_id(job_id: str) -> str:
-    """A new id for a firing whose own id was squatted: readable, unique, a valid run id."""
-    return f"{job_id[:180]}.{uuid4().hex[:12]}"

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from producer.scheduler.driver import RETRIABLE_ERRORS, TriggerDriver
-from producer.scheduler.enqueue import Outcome, RunEnqueuer, epoch_us
 from shared.checkpoint import Checkpoint
+from shared.firing.base import Outcome, epoch_us
+from shared.firing.driver import RETRIABLE_ERRORS, TriggerDriver
+from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
 from shared.triggers import ScheduleTrigger
-from tests.producer.conftest import queued_job_ids, queued_requests
 from tests.shared.triggers.clock import FakeClock
+from tests.support.queue import queued_job_ids, queued_requests
 from tests.support.redis_server import RedisServer
 
 KEYS = Keys()
@@ -31,7 +32,7 @@ def minute_driver(redis: Redis, clock: FakeClock, **checkpoint_fields: Any) -> T
         trigger,
         redis=redis,
         keys=KEYS,
-        enqueuer=RunEnqueuer(redis, KEYS),
+        decider=RedisFiringDecider(redis, KEYS),
         consumer="scheduler-a",
         clock=clock,
     )
@@ -92,7 +93,7 @@ async def test_overlap_skip_is_counted_and_logged(
     clock.set(T0.replace(minute=1, second=1))
     assert await driver.step() is True
     clock.set(T0.replace(minute=2, second=1))
-    with caplog.at_level(logging.WARNING, logger="producer.scheduler.driver"):
+    with caplog.at_level(logging.WARNING, logger="shared.firing.driver"):
         assert await driver.step() is True
     assert "skipped orders:every:2026-11-28T03:02:00+00:00" in caplog.text
     assert driver.outcomes[Outcome.SKIPPED] == 1

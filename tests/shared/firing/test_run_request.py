@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from producer.scheduler.firings import firing_request, request_run_id, tick_result, trigger_job_id
 from shared.async_base.trigger import TriggerResult
+from shared.firing.run_request import firing_request, request_run_id, tick_result, trigger_job_id
 from shared.job import RUN_ID_PATTERN
 
 
