@@ -33,9 +33,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.checkpoint import OverlapPolicy
+from shared.errors import SignatureError
 from shared.firing.base import Firing, FiringDecider, Outcome
 from shared.firing.run_request import request_run_id
-from shared.errors import SignatureError
 from shared.job import RunRequest
 from shared.keys import Keys
 from shared.publishing import ResultPublisher

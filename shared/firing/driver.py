@@ -177,7 +177,9 @@ class TriggerDriver:
             fresh,
         )
         request = firing.request.model_copy(update={"run_id": fresh})
-        return await self._decider.decide(dataclasses.replace(firing, job_id=fresh, request=request))
+        return await self._decider.decide(
+            dataclasses.replace(firing, job_id=fresh, request=request)
+        )
 
     async def _catch_up(self, trigger: TimedTrigger[Any]) -> None:
         """Replay the ticks missed since the fleet last handled one, as the policy says."""
