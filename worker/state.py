@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from shared.async_base import AsyncExecutionContext
-from shared.catalog import CheckpointCatalog
 from shared.errors import SpecError
-from shared.execution import CheckpointExecutor
-from shared.metrics import MetricsServer, WorkerMetrics
-from shared.publishing import ResultPublisher
-from shared.settings import Settings
-from shared.trust.policy import InlineSpecPolicy
 from shared.trust.provenance import spec_hash
-from worker.deaths import DeathCounter
-from worker.monitor import WorkerMonitor
+
+if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays light
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared.async_base import AsyncExecutionContext
+    from shared.catalog import CheckpointCatalog
+    from shared.execution import CheckpointExecutor
+    from shared.metrics import MetricsServer, WorkerMetrics
+    from shared.publishing import ResultPublisher
+    from shared.settings import Settings
+    from shared.trust.policy import InlineSpecPolicy
+    from worker.deaths import DeathCounter
+    from worker.monitor import WorkerMonitor
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"

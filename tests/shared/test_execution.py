@@ -51,5 +51,9 @@ async def test_a_validator_raising_system_exit_is_an_error_result(tmp_path: Path
         raise SystemExit("reader bailed out")
 
     READERS.add("exitfmt", exiting_reader, replace=True)
-    result = await Checkpoint("c", str(tmp_path / "x.exitfmt"), validators=["null"]).run_async()
+    try:
+        checkpoint = Checkpoint("c", str(tmp_path / "x.exitfmt"), validators=["null"])
+        result = await checkpoint.run_async()
+    finally:
+        READERS.remove("exitfmt")
     assert result.status is CheckpointStatus.ERROR and "SystemExit" in (result.error or "")
