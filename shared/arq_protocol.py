@@ -16,7 +16,10 @@ What arq keeps in Redis (``arq/constants.py``, ``arq/connections.py``, ``arq/wor
 - ``arq:in-progress:<id>``: a worker's claim on the job (``'1'`` with a lease);
 - ``arq:retry:<id>``: the job's try counter, kept by the worker;
 - ``arq:result:<id>``: the finished job's result map (`RESULT_FIELD` ``s`` marks it), which
-  `arq.jobs.Job.result` reads. arq refuses to enqueue an id while its job or result exists.
+  `arq.jobs.Job.result` reads. arq refuses to enqueue an id while its job or result exists;
+- ``arq:abort``: a sorted set of job ids to abort (`ABORT_JOBS_SET`, what `Job.abort` writes),
+  shared by every queue of the database: a worker running one cancels its task and lists it in
+  `Worker.aborting_tasks` while it does.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from arq.constants import (
+    abort_jobs_ss,
     expires_extra_ms,
     in_progress_key_prefix,
     job_key_prefix,
@@ -47,6 +51,7 @@ JOB_KEY_PREFIX: str = job_key_prefix
 IN_PROGRESS_KEY_PREFIX: str = in_progress_key_prefix
 RESULT_KEY_PREFIX: str = result_key_prefix
 RETRY_KEY_PREFIX: str = retry_key_prefix
+ABORT_JOBS_SET: str = abort_jobs_ss
 #: How long after its due time a job may still wait in the queue (arq's default expiry).
 JOB_EXPIRY_EXTRA_MS: int = expires_extra_ms
 
@@ -82,6 +87,7 @@ WORKER_ATTRIBUTES = (
     "pool",
     "queue_name",
     "in_progress_timeout_s",
+    "aborting_tasks",
 )
 
 #: arq's clock: ms since the epoch, what queue scores and claims compare with.

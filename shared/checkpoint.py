@@ -16,7 +16,6 @@ config checks), and `run()` turns those problems into a result with status ``err
 from __future__ import annotations
 
 import copy
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -50,7 +49,7 @@ from shared.checkpoint_fields import (
 from shared.errors import SpecError
 from shared.models import CheckpointResult, CheckpointStatus, Severity
 from shared.problems import ConfigProblem, problems_of, raise_problems
-from shared.sources import resolve_reader
+from shared.sources import SourceValue, plain_source, source_label, source_problems
 from shared.specs import TYPE_FIELD, component_spec
 from shared.validators.base import Validator
 from shared.validators.entries import ValidatorEntry, entry_spec
@@ -124,7 +123,7 @@ class Checkpoint:
     def __init__(
         self,
         name: str,
-        data_source: str | os.PathLike[str] = "",
+        data_source: SourceValue = "",
         validators: Sequence[ValidatorEntry] | None = None,
         validator_config: Mapping[str, Mapping[str, Any]] | None = None,
         actions: Sequence[Action | str | Mapping[str, Any]] | None = None,
@@ -142,7 +141,8 @@ class Checkpoint:
     ) -> None:
         problems: list[ConfigProblem] = []
         self.name: str = parse_name(name, problems)
-        self.data_source: str = parse_data_source(data_source, problems)
+        #: A path, glob or URL, a ``{"uri": ..., **options}`` map, or (in-process) a frame.
+        self.data_source: SourceValue = parse_data_source(data_source, problems)
         self.validators: list[Validator[Any]] = parse_validators(
             validators, validator_config if validator_config is not None else {}, problems
         )
@@ -212,7 +212,7 @@ class Checkpoint:
         strategy = self.strategy.to_spec()
         return {
             "name": self.name,
-            "data_source": self.data_source,
+            "data_source": copy.deepcopy(plain_source(self.data_source)),
             "validators": [entry_spec(validator) for validator in self.validators],
             "validator_config": {},
             "actions": [
@@ -259,8 +259,7 @@ class Checkpoint:
         except SpecError as exc:
             problems.extend(problems_of(exc))
             # What validate() would add, so a fixed file does not reveal new problems.
-            if isinstance(fields["data_source"], str):
-                problems.extend(source_problems(fields["data_source"]))
+            problems.extend(source_problems(fields["data_source"]))
         raise_problems(problems, prefix=path)
         return checkpoint
 
@@ -294,16 +293,7 @@ class Checkpoint:
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        return f"Checkpoint(name={self.name!r}, data_source={self.data_source!r})"
-
-
-def source_problems(data_source: str) -> list[ConfigProblem]:
-    """The problem with a data source no registered reader serves (none when one does)."""
-    try:
-        resolve_reader(data_source)
-    except SpecError as exc:
-        return problems_of(exc, prefix="data_source")
-    return []
+        return f"Checkpoint(name={self.name!r}, data_source={source_label(self.data_source)!r})"
 
 
 def new_run_id() -> str:

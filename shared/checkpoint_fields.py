@@ -20,6 +20,7 @@ from shared.async_base.trigger import AsyncBaseTrigger
 from shared.errors import SpecError
 from shared.problems import ConfigProblem, problems_of
 from shared.registry import Registry
+from shared.sources import SourceValue, is_frame
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS, build_component
 from shared.validators.base import Validator
 from shared.validators.entries import build_validator
@@ -41,11 +42,20 @@ def parse_name(value: object, problems: list[ConfigProblem]) -> str:
     return value
 
 
-def parse_data_source(value: object, problems: list[ConfigProblem]) -> str:
+def parse_data_source(value: object, problems: list[ConfigProblem]) -> SourceValue:
+    """A path, glob or URL string, a map (its fields are judged by ``validate()``, through
+    `shared.sources.source_problems`), or an in-memory polars frame."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)  # type: ignore[no-any-return]
-    if not isinstance(value, str):
-        problems.append(ConfigProblem("data_source", "must be a path or URL string"))
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not isinstance(value, str) and not is_frame(value):
+        problems.append(
+            ConfigProblem(
+                "data_source",
+                "must be a path, glob or URL, a map with 'uri', or (in-process) a polars frame",
+            )
+        )
         return ""
     return value
 

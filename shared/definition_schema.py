@@ -139,9 +139,26 @@ def _checkpoint_schema(validator_configs: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "name": {"type": "string", "minLength": 1},
             "data_source": {
-                "type": "string",
-                "minLength": 1,
-                "description": "a .csv, .tsv, .parquet, .ndjson or .jsonl file path",
+                "description": "a path, glob or URL, or a map with uri and its kind's options",
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "uri": {"type": "string", "minLength": 1},
+                            "format": {"type": "string"},
+                            "table": {"type": "string"},
+                            "query": {"type": "string"},
+                            "storage_options": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "options": {"type": "object"},
+                        },
+                        "required": ["uri"],
+                        "additionalProperties": False,
+                    },
+                ],
             },
             "validators": {
                 "type": "array",

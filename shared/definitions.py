@@ -5,7 +5,9 @@ list of checkpoint specs, or a Python module path (``pkg.checks`` or ``pkg.check
 whose ``checkpoints`` attribute (or the named one) is a list of `Checkpoint` objects or specs,
 or a function returning one.
 
-``${VAR}`` and ``${VAR:-default}`` in file strings expand from the environment. Every problem
+``${VAR}`` and ``${VAR:-default}`` in file strings expand from the environment. A relative
+local ``data_source`` path in a file is relative to the file's own directory, wherever the
+process that loads it runs. Every problem
 (a missing variable, an unknown key, an unknown type, a bad value, a duplicated name) is
 reported at once in one `SpecError` naming the file and the path to the field, e.g.
 ``checkpoints.yaml: checkpoints[1].validators[0].config.min: ...``.
@@ -26,6 +28,7 @@ from shared.checkpoint import Checkpoint
 from shared.envvars import expand_env_tree
 from shared.errors import SpecError
 from shared.problems import ConfigProblem, SpecProblemsError, join_path, problems_of
+from shared.sources import anchor_source
 
 #: The attribute read from a module when the location names none.
 DEFAULT_ATTRIBUTE = "checkpoints"
@@ -41,7 +44,11 @@ def load_checkpoints(location: str, environ: Mapping[str, str] | None = None) ->
     """The checkpoints defined at `location` (a file path or a module path), all valid."""
     if Path(location).suffix.lower() in _FILE_SUFFIXES:
         document = _read_document(location)
-        specs = [_restore_null_names(spec) for spec in _document_specs(location, document)]
+        base_dir = Path(location).resolve().parent
+        specs = [
+            _anchor_data_source(_restore_null_names(spec), base_dir)
+            for spec in _document_specs(location, document)
+        ]
         return _build_all(location, specs, environ, expand=True)
     if _MODULE_PATH.match(location):
         return _build_all(location, _module_items(location), environ, expand=False)
@@ -104,6 +111,12 @@ def _restore_null_names(spec: Any) -> Any:
         spec["validator_config"] = {
             (_NULL_VALIDATOR if key is None else key): value for key, value in config.items()
         }
+    return spec
+
+
+def _anchor_data_source(spec: Any, base_dir: Path) -> Any:
+    if isinstance(spec, dict) and "data_source" in spec:
+        return {**spec, "data_source": anchor_source(spec["data_source"], base_dir)}
     return spec
 
 

@@ -64,6 +64,8 @@ class FleetStats:
     workers: list[Heartbeat] = field(default_factory=list)
     #: Counts by status over the newest `RECENT_RESULTS` results.
     recent_results: dict[str, int] = field(default_factory=dict)
+    #: The same counts per checkpoint (every status present as a key), by checkpoint name.
+    recent_by_checkpoint: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def jobs_in_progress(self) -> int:
@@ -78,6 +80,7 @@ class FleetStats:
             "jobs_in_progress": self.jobs_in_progress,
             "workers": [asdict(worker) for worker in self.workers],
             "recent_results": self.recent_results,
+            "recent_by_checkpoint": self.recent_by_checkpoint,
         }
 
 
@@ -114,7 +117,8 @@ async def read_heartbeats(redis: Redis, keys: Keys) -> list[Heartbeat]:
 
 
 async def read_fleet_stats(redis: Redis, keys: Keys, recent: int = RECENT_RESULTS) -> FleetStats:
-    """Queue depth, stream lengths, live workers and the newest results by status."""
+    """Queue depth, stream lengths, live workers and the newest results by status, overall and
+    per checkpoint."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zcard(keys.queue)
         pipe.xlen(keys.results)
@@ -122,16 +126,27 @@ async def read_fleet_stats(redis: Redis, keys: Keys, recent: int = RECENT_RESULT
         pipe.xrevrange(keys.results, count=recent)
         queued, results, dead, entries = await pipe.execute()
     statuses: Counter[str] = Counter({status.value: 0 for status in CheckpointStatus})
+    by_checkpoint: dict[str, Counter[str]] = {}
     for _entry_id, fields in entries:
-        status = fields.get(b"status", b"?")
-        statuses[status.decode(errors="replace") if isinstance(status, bytes) else str(status)] += 1
+        status = _field_text(fields, b"status", "?")
+        statuses[status] += 1
+        name = _field_text(fields, b"checkpoint", "?")
+        if name not in by_checkpoint:
+            by_checkpoint[name] = Counter({status.value: 0 for status in CheckpointStatus})
+        by_checkpoint[name][status] += 1
     return FleetStats(
         queue_depth=int(queued),
         results_stream_length=int(results),
         dead_letters=int(dead),
         workers=await read_heartbeats(redis, keys),
         recent_results=dict(statuses),
+        recent_by_checkpoint={name: dict(by_checkpoint[name]) for name in sorted(by_checkpoint)},
     )
+
+
+def _field_text(fields: dict[bytes, bytes], name: bytes, default: str) -> str:
+    value = fields.get(name, default.encode())
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def heartbeat_age_s(heartbeat: Heartbeat, now: datetime | None = None) -> float:

@@ -14,6 +14,10 @@ RUN_CHECKPOINT = "run_checkpoint"
 #: that arq hands the raw payload to checkfleet's dead-letter handling instead of failing it.
 UNDECODABLE_JOB = "checkfleet_undecodable_job"
 
+#: The error message of the result of a run an operator cancelled (arq's abort), published by
+#: the worker that was running it or, for a run still queued, by the one who cancelled it.
+CANCELLED_MESSAGE = "cancelled by an operator before it finished"
+
 #: Run ids are used in Redis key names and arq job ids: printable, no whitespace, bounded.
 RUN_ID_PATTERN = r"^[A-Za-z0-9_.:@/+=\-]{1,200}$"
 RunId = Annotated[str, StringConstraints(pattern=RUN_ID_PATTERN)]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from shared.arq_protocol import (
+    ABORT_JOBS_SET,
     IN_PROGRESS_KEY_PREFIX,
     JOB_KEY_PREFIX,
     RESULT_KEY_PREFIX,
@@ -140,6 +141,16 @@ class Keys:
     def arq_job(job_id: str) -> str:
         """arq's key holding a queued or running job."""
         return JOB_KEY_PREFIX + job_id
+
+    @staticmethod
+    def arq_in_progress(job_id: str) -> str:
+        """arq's lease on a job a worker is running (it expires with the job's timeout)."""
+        return IN_PROGRESS_KEY_PREFIX + job_id
+
+    @property
+    def arq_abort(self) -> str:
+        """arq's set of jobs to abort: a worker running one of them cancels it (cancel)."""
+        return ABORT_JOBS_SET
 
     @staticmethod
     def arq_result(job_id: str) -> str:

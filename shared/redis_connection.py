@@ -30,10 +30,26 @@ def reconnect_policy() -> Retry:
     )
 
 
-def arq_redis_settings(settings: Settings) -> RedisSettings:
-    """arq's connection settings for the fleet's Redis, with the reconnect policy."""
+#: With ``fail_fast``: seconds to connect and attempts per command (a page, not a worker).
+FAIL_FAST_TIMEOUT_S = 2.0
+FAIL_FAST_ATTEMPTS = 1
+
+
+def arq_redis_settings(settings: Settings, *, fail_fast: bool = False) -> RedisSettings:
+    """arq's connection settings for the fleet's Redis, with the reconnect policy; with
+    `fail_fast`, an outage reaches the caller within seconds instead of riding it out (for
+    processes that answer people, like the dashboard)."""
+    base = RedisSettings.from_dsn(settings.redis_url)
+    if fail_fast:
+        return dataclasses.replace(
+            base,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), FAIL_FAST_ATTEMPTS),
+            retry_on_error=list(_RETRIABLE),
+            conn_timeout=int(FAIL_FAST_TIMEOUT_S),
+            conn_retries=0,
+        )
     return dataclasses.replace(
-        RedisSettings.from_dsn(settings.redis_url),
+        base,
         retry=reconnect_policy(),
         retry_on_error=list(_RETRIABLE),
         conn_retries=10,
@@ -48,10 +64,11 @@ def connect(settings: Settings) -> Redis:
     return client
 
 
-async def connect_arq(settings: Settings) -> ArqRedis:
-    """An arq pool for the fleet: msgpack jobs, the fleet's queue, the reconnect policy."""
+async def connect_arq(settings: Settings, *, fail_fast: bool = False) -> ArqRedis:
+    """An arq pool for the fleet: msgpack jobs, the fleet's queue, the reconnect policy (see
+    `arq_redis_settings` for `fail_fast`). Raises when Redis does not answer."""
     return await create_pool(
-        arq_redis_settings(settings),
+        arq_redis_settings(settings, fail_fast=fail_fast),
         job_serializer=serialize_job,
         job_deserializer=deserialize_job,
         default_queue_name=settings.keys.queue,

@@ -49,6 +49,9 @@ CHECKFLEET_MAX_WORKER_DEATHS    3                            a job whose worker 
 CHECKFLEET_STORE_URL            (none)                       results store: ``sqlite:///path`` or
                                                              ``postgresql://...``; in-process runs
                                                              default to .checkfleet/history.db
+CHECKFLEET_DASHBOARD_TOKEN      (none)                       the token the dashboard asks for
+                                                             before it acts (cancel, re-run,
+                                                             requeue); read-only when unset
 =============================== ============================ =====================================
 """
 
@@ -205,6 +208,12 @@ def _non_empty(raw: str) -> str:
     return raw.strip()
 
 
+def _token(raw: str) -> str:
+    if len(raw.strip()) < 12:
+        raise ValueError("must be at least 12 characters (a secret, not a word)")
+    return raw.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable through the environment; see the module docstring."""
@@ -243,6 +252,8 @@ class Settings:
     max_worker_deaths: int = 3
     #: The results store's URL; None: workers record nothing, in-process runs use the default.
     store_url: str | None = None
+    #: The dashboard's token for actions; None keeps it read-only. Never shown or logged.
+    dashboard_token: str | None = field(default=None, repr=False)
 
     @property
     def keys(self) -> Keys:
@@ -298,6 +309,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_MAX_REQUEST_BYTES": ("max_request_bytes", _positive_int),
     "CHECKFLEET_MAX_WORKER_DEATHS": ("max_worker_deaths", _positive_int),
     "CHECKFLEET_STORE_URL": ("store_url", _store_url),
+    "CHECKFLEET_DASHBOARD_TOKEN": ("dashboard_token", _token),
 }
 
 #: The environment variables `Settings.from_env` reads, for docs and `checkfleet --help`.

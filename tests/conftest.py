@@ -1,6 +1,6 @@
-"""Fixtures every test may use: the private Redis and PostgreSQL servers and their URLs, and
-a headless browser page (``browser_page``, from `tests.support.browser`); and every test leaves
-the type registries as it found them."""
+"""Fixtures every test may use: the private Redis, PostgreSQL and S3 servers and their URLs,
+and a headless browser page (``browser_page``, from `tests.support.browser`); and every test
+leaves the type registries as it found them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shared.specs import ACTIONS, STRATEGIES, TRIGGERS
 from shared.validators import VALIDATORS
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.s3_server import S3Server
 
 pytest_plugins = ["tests.support.browser"]
 
@@ -78,6 +79,17 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     name = postgres_server.create_database()
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API (moto in server mode) on a free loopback port, for the session."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 _REGISTRIES: tuple[Registry[type], ...] = (ACTIONS, TRIGGERS, STRATEGIES, VALIDATORS)

@@ -17,13 +17,13 @@ from pydantic import ValidationError
 
 from shared import codec
 from shared.errors import SignatureError
-from shared.job import RunRequest, is_run_id, usable_run_id
+from shared.job import CANCELLED_MESSAGE, RunRequest, is_run_id, usable_run_id
 from shared.logs import bind_run, escape_control
 from shared.models import CheckpointResult
 from shared.trust.provenance import provenance, spec_hash
 from shared.trust.signing import verify_payload
 from shared.validation import error_result
-from worker.state import STATE_KEY, WorkerState
+from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     job_id: str = ctx["job_id"]
     payload = _payload_of(args, kwargs)
     try:
-        return await _run(state, job_id, payload)
+        return await _run(state, ctx, job_id, payload)
     except (asyncio.CancelledError, Retry):  # arq's own control flow: re-queued, not failed
         raise
     except BaseException as exc:  # the last line: a job never takes the worker down
@@ -51,7 +51,7 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
         )
 
 
-async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
+async def _run(state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: Any) -> Any:
     if not is_run_id(job_id):
         reason = f"job id {job_id!r} does not match the run-id pattern"
         return await _dead_letter(state, job_id, payload, reason)
@@ -81,7 +81,7 @@ async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
             )
             summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
         else:
-            summary = await _execute(state, job_id, request, signed=signed)
+            summary = await _execute(state, ctx, job_id, request, signed=signed)
     except (asyncio.CancelledError, Retry):
         await asyncio.shield(state.deaths.interrupted(job_id))  # re-queued, not a death
         raise
@@ -93,7 +93,7 @@ async def _run(state: WorkerState, job_id: str, payload: Any) -> Any:
 
 
 async def _execute(
-    state: WorkerState, job_id: str, request: RunRequest, *, signed: bool
+    state: WorkerState, ctx: dict[Any, Any], job_id: str, request: RunRequest, *, signed: bool
 ) -> dict[str, Any]:
     run_id = request.run_id or job_id  # the job id is stable across retries of this job
     heartbeat = state.monitor.heartbeat
@@ -114,13 +114,18 @@ async def _execute(
         try:
             # A signed inline spec is trusted; an unsigned one runs under the worker's policy.
             policy = None if signed or not inline else state.policy
-            result = await state.executor.execute_request(
-                request,
-                run_id=run_id,
-                catalog=state.catalog,
-                policy=policy,
-                max_timeout_s=state.max_run_s,
-            )
+            try:
+                result = await state.executor.execute_request(
+                    request,
+                    run_id=run_id,
+                    catalog=state.catalog,
+                    policy=policy,
+                    max_timeout_s=state.max_run_s,
+                )
+            except asyncio.CancelledError:
+                if job_id in ctx.get(ABORTING_KEY, ()):  # an operator's cancel, not a shutdown
+                    await _publish_cancelled(state, request, run_id, signed=signed)
+                raise
             logger.info(
                 "run finished: %s in %.0f ms, %d issues%s",
                 result.status.value,
@@ -150,6 +155,14 @@ async def _publish(
     # Counted before publishing: a client that sees the result sees a job about to end.
     state.metrics.record_result(result)
     await state.publisher.publish(result, reply_to=reply_to)
+
+
+async def _publish_cancelled(
+    state: WorkerState, request: RunRequest, run_id: str, *, signed: bool
+) -> None:
+    result = error_result(request.checkpoint_label, run_id=run_id, message=CANCELLED_MESSAGE)
+    await _publish(state, result, request, signed=signed, reply_to=request.reply_to)
+    logger.info("run cancelled by an operator")
 
 
 def _spec_hash_of(state: WorkerState, request: RunRequest) -> str | None:

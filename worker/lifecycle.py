@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -12,11 +11,11 @@ from typing import Any
 from shared.actions import close_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
-from shared.errors import ConfigError
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
 from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
@@ -30,15 +29,6 @@ logger = logging.getLogger(__name__)
 ACTIONS_PER_JOB = 4
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def import_plugins(modules: tuple[str, ...]) -> None:
-    """Import the modules that register custom validators, readers and actions."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from exc
 
 
 def polars_threads() -> int:

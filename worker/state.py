@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
+#: Key of the set of job ids arq is aborting (`Worker.aborting_tasks`) in the worker context:
+#: a cancelled job tells an abort (publish a "cancelled" result) from a shutdown (re-queued).
+ABORTING_KEY = "checkfleet_aborting"
 #: A run's timeout is capped at this share of `CHECKFLEET_JOB_TIMEOUT_S`.
 RUN_SHARE_OF_JOB_TIMEOUT = 0.9
 

@@ -46,6 +46,7 @@ from shared.job import is_run_id
 from shared.logs import escape_control
 from worker.poison import drop_poison_job, readable_id
 from worker.state import STATE_KEY
+from worker.state import ABORTING_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class WakingWorker(Worker):
         # arq sleeps poll_delay between iterations; here the wait happens in _poll_iteration.
         kwargs["poll_delay"] = 0
         super().__init__(*args, **kwargs)
+        self.ctx[ABORTING_KEY] = self.aborting_tasks  # the same set object arq updates
         self.wake_channel = wake_channel
         self.idle_poll_s = idle_poll_s
         self._wake: asyncio.Event | None = None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from producer.cli.commands.cancel import cancel_command
+from producer.cli.commands.dashboard import dashboard_command
+from producer.cli.commands.dead import dead_app
 from producer.cli.commands.demo import demo_command
 from producer.cli.commands.enqueue import enqueue_command
 from producer.cli.commands.init import init_command
@@ -36,6 +39,9 @@ app.command("enqueue")(enqueue_command)
 app.command("results")(results_command)
 app.command("stats")(stats_command)
 app.command("demo")(demo_command)
+app.command("dashboard")(dashboard_command)
+app.command("cancel")(cancel_command)
+app.add_typer(dead_app)
 
 
 def _print_version(value: bool) -> None:

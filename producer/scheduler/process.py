@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import signal
@@ -18,8 +17,8 @@ from producer.scheduler.requests import ReadHook
 from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
-from shared.errors import ConfigError
 from shared.metrics import SchedulerMetrics, serve_metrics
+from shared.plugins import import_plugins
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,19 +45,9 @@ def connect(settings: Settings) -> Redis:
     return client
 
 
-def import_plugins(settings: Settings) -> None:
-    """Import ``CHECKFLEET_PLUGINS``: modules registering custom triggers, actions...
-    (the built-in ones register when `shared.checkpoint` is imported)."""
-    for module in settings.plugins:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # a plugin failing at import is a configuration problem
-            raise ConfigError(f"CHECKFLEET_PLUGINS: cannot import {module!r}: {exc}") from None
-
-
 def load(settings: Settings) -> list[Checkpoint]:
     """The checkpoints of ``CHECKFLEET_CHECKPOINTS`` (none when it is unset)."""
-    import_plugins(settings)
+    import_plugins(settings.plugins)
     if not settings.checkpoints:
         logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
         return []

@@ -1,16 +1,25 @@
-"""The built-in readers: CSV, TSV, Parquet and NDJSON files, one path or a glob, scanned lazily."""
+"""The built-in file readers: CSV, TSV, Parquet and NDJSON, scanned lazily.
+
+A local path or glob is checked first (the error for a missing file names the absolute path and
+the host that looked); object storage (``s3://``, ``gs://``, ``az://``...) goes to polars with the
+source's ``storage_options``. `scan_data` serves readers that fetch the data themselves: HTTP(S)
+(`shared.sources.http`) hands it the URL or the downloaded bytes.
+"""
 
 from __future__ import annotations
 
 import glob
 import os
+import socket
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 
-from shared.errors import SourceError
+from shared.errors import SpecError
 from shared.sources.base import READERS
+from shared.sources.resolved import DataSource
 
 #: Rows read to infer CSV column types: enough to see past a leading run of nulls.
 CSV_INFER_SCHEMA_ROWS = 10_000
@@ -24,55 +33,92 @@ CSV_CHUNK_BYTES = 1 << 20
 #: The polars setting for it, read when a scan starts. A value set by the user wins.
 CSV_CHUNK_ENV = "POLARS_CSV_CHUNK_SIZE"
 
-_FILE_SCHEME = "file://"
-
 # Set once at import, not per scan: changing the environment while polars threads read it
 # is not thread-safe.
 os.environ.setdefault(CSV_CHUNK_ENV, str(CSV_CHUNK_BYTES))
 
 
-def local_path(location: str) -> str:
-    """`location` as a local path or glob; `SourceError` when no file matches it."""
-    path = location[len(_FILE_SCHEME) :] if location.startswith(_FILE_SCHEME) else location
-    if "://" in path:  # a remote URL: polars checks it when it scans
-        return path
+#: What a scan reads: a local path or glob, a remote URL, or bytes already downloaded.
+ScanInput = str | bytes
+
+
+def scan_input(source: DataSource) -> str:
+    """What polars scans for `source`: its local path or glob, once checked to match a file,
+    or its URL. The `SourceError` for a missing file names the host that looked (its label is
+    the absolute path). An existing file is read as itself even when its name looks like a
+    pattern (``[red]/data[1].csv``): escaped, since polars expands patterns in every path."""
+    path = source.local_path
+    if path is None:  # a remote URL: polars checks it when it scans
+        return source.uri
+    if Path(path).is_file():
+        return glob.escape(path) if glob.has_magic(path) else path
     if glob.has_magic(path):
         if not glob.glob(path):
-            raise SourceError(location, "no file matches the pattern")
-    elif not Path(path).is_file():
-        raise SourceError(location, "file not found")
+            raise source.error(f"no file matches the pattern (on host {socket.gethostname()})")
+    else:
+        raise source.error(f"file not found (on host {socket.gethostname()})")
     return path
 
 
-def temporal_columns(path: str, separator: str) -> dict[str, pl.DataType]:
+_S3_SCHEMES = ("s3://", "s3a://")
+_REGION_OPTIONS = ("aws_region", "region", "aws_default_region", "default_region")
+_ENDPOINT_OPTIONS = ("aws_endpoint_url", "endpoint_url", "aws_endpoint", "endpoint")
+_REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+#: The region given to an S3-compatible endpoint that names none (MinIO, Ceph... ignore it).
+DEFAULT_ENDPOINT_REGION = "us-east-1"
+
+# Without a region polars asks the bucket for it, and warns on every scan (to stderr, or as an
+# error under strict warning filters). Asking the bucket works: the warning tells nothing.
+warnings.filterwarnings("ignore", message=r".*\(default_\)region' not set")
+
+
+def storage_options(source: DataSource) -> dict[str, str] | None:
+    """The source's storage options for polars; an S3 endpoint without a region gets one."""
+    options = dict(source.storage_options)
+    if (
+        source.uri.startswith(_S3_SCHEMES)
+        and any(name in options for name in _ENDPOINT_OPTIONS)
+        and not any(name in options for name in _REGION_OPTIONS)
+        and not any(os.environ.get(name) for name in _REGION_VARIABLES)
+    ):
+        options["aws_region"] = DEFAULT_ENDPOINT_REGION
+    return options or None
+
+
+def temporal_columns(
+    data: ScanInput, separator: str, storage: dict[str, str] | None = None
+) -> dict[str, pl.DataType]:
     """The columns whose first rows read as dates or datetimes, with their type.
 
     ``try_parse_dates`` on the full scan tries every text column on every row, which costs
     several times the scan; probing the first rows and naming the temporal columns does not.
     """
     probe = pl.scan_csv(
-        path,
+        data,
         separator=separator,
         try_parse_dates=True,
         n_rows=CSV_DATE_PROBE_ROWS,
         infer_schema_length=CSV_DATE_PROBE_ROWS,
+        storage_options=storage,
     )
     return {name: dtype for name, dtype in probe.collect_schema().items() if dtype.is_temporal()}
 
 
-def scan_delimited(location: str, separator: str) -> pl.LazyFrame:
+def scan_delimited(source: DataSource, separator: str) -> pl.LazyFrame:
     """A CSV-like file: types inferred from the first rows, date columns parsed as such.
 
     The scan of one local file is kept while the file is unchanged (same inode, size and
     modification time) and reused: a scan reads the data afresh at every collect, but its date
     probe and schema inference are done once, which is a third of a small file's run.
     """
-    path = local_path(location)
+    data = scan_input(source)
+    if source.local_path is None:
+        return _scan_delimited(data, separator, storage_options(source))
     try:
-        stat = os.stat(path)
-    except OSError:  # a glob or a URL
-        return _scan_delimited(path, separator)
-    return _cached_scan(path, separator, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        stat = os.stat(data)
+    except OSError:  # a glob
+        return _scan_delimited(data, separator)
+    return _cached_scan(data, separator, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 @lru_cache(maxsize=256)
@@ -82,29 +128,46 @@ def _cached_scan(path: str, separator: str, inode: int, size: int, mtime_ns: int
     return frame
 
 
-def _scan_delimited(path: str, separator: str) -> pl.LazyFrame:
+def _scan_delimited(
+    data: ScanInput, separator: str, storage: dict[str, str] | None = None
+) -> pl.LazyFrame:
     return pl.scan_csv(
-        path,
+        data,
         separator=separator,
         infer_schema_length=CSV_INFER_SCHEMA_ROWS,
-        schema_overrides=temporal_columns(path, separator),
+        schema_overrides=temporal_columns(data, separator, storage),
+        storage_options=storage,
     )
 
 
-def scan_csv(location: str) -> pl.LazyFrame:
-    return scan_delimited(location, ",")
+def scan_data(key: str, data: ScanInput, storage: dict[str, str] | None = None) -> pl.LazyFrame:
+    """The lazy scan of `data` (a path, URL or bytes) in the format the reader key `key` names:
+    for readers that fetch the data themselves (HTTP without byte ranges)."""
+    if key in ("csv", "tsv"):
+        return _scan_delimited(data, "," if key == "csv" else "\t", storage)
+    if key in ("parquet", "pq"):
+        return pl.scan_parquet(data, storage_options=storage)
+    if key in ("ndjson", "jsonl"):
+        return pl.scan_ndjson(
+            data, infer_schema_length=CSV_INFER_SCHEMA_ROWS, storage_options=storage
+        )
+    raise SpecError(f"no file format {key!r}; known: csv, tsv, parquet, pq, ndjson, jsonl")
 
 
-def scan_tsv(location: str) -> pl.LazyFrame:
-    return scan_delimited(location, "\t")
+def scan_csv(source: DataSource) -> pl.LazyFrame:
+    return scan_delimited(source, ",")
 
 
-def scan_parquet(location: str) -> pl.LazyFrame:
-    return pl.scan_parquet(local_path(location))
+def scan_tsv(source: DataSource) -> pl.LazyFrame:
+    return scan_delimited(source, "\t")
 
 
-def scan_ndjson(location: str) -> pl.LazyFrame:
-    return pl.scan_ndjson(local_path(location), infer_schema_length=CSV_INFER_SCHEMA_ROWS)
+def scan_parquet(source: DataSource) -> pl.LazyFrame:
+    return scan_data("parquet", scan_input(source), storage_options(source))
+
+
+def scan_ndjson(source: DataSource) -> pl.LazyFrame:
+    return scan_data("ndjson", scan_input(source), storage_options(source))
 
 
 READERS.add("csv", scan_csv)

@@ -8,7 +8,9 @@ rewritten identically) does not fire. Files present at start are the baseline an
 with `fire_on_existing`. Deleted files are forgotten, so one that comes back fires again.
 
 By default each file fires on its own with ``fire_id`` = ``path|size|mtime_ns[|sha256]``,
-which every scheduler watching the same file computes identically. With `batch` the files
+which every scheduler watching the same file computes identically, and its absolute path in
+the run context as ``path``: a checkpoint whose ``data_source`` is ``"${trigger.path}"``
+validates each arrival alone. With `batch` the files
 settled in one evaluation fire together (``fire_id`` hashes their ids, so schedulers agree
 only when they saw the same set).
 """
@@ -245,11 +247,14 @@ class FileWatchTrigger(AsyncBaseTrigger[FileWatchConfig]):
             joined = "\n".join(sorted(change.fire_id for change in changes))
             fire_id = f"files:{hashlib.sha256(joined.encode()).hexdigest()}"
         paths = [change.path for change in changes]
+        context: dict[str, Any] = {"paths": paths, "files": [c.to_context() for c in changes]}
+        if len(paths) == 1:  # the file that fired: ``data_source: "${trigger.path}"`` reads it
+            context["path"] = paths[0]
         return TriggerResult(
             should_run=True,
             reason=f"{len(changes)} file(s) changed: {', '.join(paths[:3])}"
             + (" ..." if len(paths) > 3 else ""),
-            context={"paths": paths, "files": [change.to_context() for change in changes]},
+            context=context,
             fire_time=max(_mtime(change.version) for change in changes),
             fire_id=fire_id,
         )

@@ -36,8 +36,9 @@ from shared.specs import ACTIONS, TYPE_FIELD
 from shared.trust.hosts import HostAllowList
 from shared.trust.locations import Roots, directory_problem, location_problem
 
-# A ${NAME} or ${NAME:-default} reference; `$${` is an escaped literal.
-_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)")
+# A ${NAME} or ${NAME:-default} reference; `$${` is an escaped literal, and ``${trigger.KEY}``
+# a value of the run context (judged where it is used: the read guard sees the filled path).
+_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_.])")
 #: Config keys of validators that name a second data location.
 _LOCATION_KEYS = ("reference",)
 

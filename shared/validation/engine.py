@@ -23,6 +23,7 @@ from pydantic import JsonValue
 
 from shared.errors import CheckfleetError, CheckpointTimeoutError, SourceError
 from shared.models import CheckpointResult, ValidationIssue, utc_now
+from shared.sources import DataSource, resolve_source
 from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
 from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, plan_scan, run_scan
 
@@ -60,14 +61,17 @@ def validate_checkpoint(
     started = time.perf_counter()
     run_time = utc_now()
 
+    source: DataSource | None = None
+
     def failed(message: str) -> CheckpointResult:
         return error_result(
             checkpoint,
             run_id=run_id,
-            message=message,
+            message=source.redact(message) if source is not None else message,
             context=context,
             duration_ms=(time.perf_counter() - started) * 1000,
             run_time=run_time,
+            source=source.label if source is not None else None,
         )
 
     try:
@@ -78,8 +82,9 @@ def validate_checkpoint(
         validators = [validator.fresh() for validator in checkpoint.validators]
         for validator in validators:
             validator.use_history(history, checkpoint.name)
+        source = resolve_source(checkpoint.data_source, context=context)
         _check_cancel(cancel, "before reading the data")
-        plan = plan_scan(checkpoint.data_source, validators)
+        plan = plan_scan(source, validators)
         _check_cancel(cancel, "before the scan")
         row = run_scan(plan)
         _check_cancel(cancel, "after the scan, before the evaluation")
@@ -96,7 +101,7 @@ def validate_checkpoint(
         return failed(f"unexpected {type(exc).__name__}: {_first_line(exc)}")
     kept = keep_issues(issues, checkpoint.severity_floor)
     return _completed_result(
-        checkpoint, run_id, run_time, started, plan, row, kept, statistics, context
+        checkpoint, run_id, run_time, started, plan, row, kept, statistics, context, source.label
     )
 
 
@@ -110,6 +115,7 @@ def _completed_result(
     issues: list[ValidationIssue],
     statistics: dict[str, JsonValue],
     context: Mapping[str, Any] | None,
+    source_label: str,
 ) -> CheckpointResult:
     return CheckpointResult(
         run_id=run_id,
@@ -120,7 +126,7 @@ def _completed_result(
             fail_on_critical=checkpoint.fail_on_critical,
             fail_on_high=checkpoint.fail_on_high,
         ),
-        data_asset=checkpoint.data_source,
+        data_asset=source_label,
         row_count=int(row[ROW_COUNT_COLUMN]),
         issues=issues,
         statistics=statistics,

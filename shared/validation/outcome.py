@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue
 
 from shared.models import CheckpointResult, CheckpointStatus, Severity, ValidationIssue, utc_now
+from shared.sources import source_label
 
 if TYPE_CHECKING:
     from shared.checkpoint import Checkpoint
@@ -77,8 +78,7 @@ def describe_source(checkpoint: Checkpoint | str) -> tuple[str, str]:
     if isinstance(checkpoint, str):
         return checkpoint, ""
     name = checkpoint.name if isinstance(checkpoint.name, str) else repr(checkpoint.name)
-    source = checkpoint.data_source if isinstance(checkpoint.data_source, str) else ""
-    return name, source
+    return name, source_label(checkpoint.data_source)
 
 
 def error_result(
@@ -89,10 +89,13 @@ def error_result(
     context: Mapping[str, Any] | None = None,
     duration_ms: float = 0.0,
     run_time: datetime | None = None,
+    source: str | None = None,
 ) -> CheckpointResult:
-    """A result with status ``error`` whose ``error`` names the checkpoint, the source and
-    `message` (the cause). `checkpoint` may be a bare name when no checkpoint could be built."""
-    name, source = describe_source(checkpoint)
+    """A result with status ``error`` whose ``error`` names the checkpoint, the source (its
+    resolved `source` label when known, never its secrets) and `message` (the cause).
+    `checkpoint` may be a bare name when no checkpoint could be built."""
+    name, configured = describe_source(checkpoint)
+    source = configured if source is None else source
     where = f"checkpoint {name!r}" + (f", source {source!r}" if source else "")
     return CheckpointResult(
         run_id=run_id,

@@ -24,7 +24,7 @@ import polars as pl
 
 from shared.errors import SpecError
 from shared.problems import join_path
-from shared.sources import open_source
+from shared.sources import DataSource, read_source, resolve_source
 from shared.validators import AllValues, FirstRows, Validator
 
 Engine = Literal["streaming", "in-memory"]
@@ -32,7 +32,6 @@ Engine = Literal["streaming", "in-memory"]
 ENGINE: Literal["streaming"] = "streaming"
 #: Local files up to this size are validated with the in-memory engine instead.
 IN_MEMORY_MAX_BYTES = 1 << 20
-_FILE_SCHEME = "file://"
 #: The output column of the row count.
 ROW_COUNT_COLUMN = "__row_count"
 #: A scan node in `LazyFrame.explain` output (``Csv SCAN [path]``, ``PYTHON SCAN []``...).
@@ -60,10 +59,15 @@ class ScanPlan:
     engine: Engine = ENGINE
 
 
-def scan_engine(source: str) -> Engine:
-    """The engine for `source`: in-memory for one small local file, streaming otherwise."""
-    path = source[len(_FILE_SCHEME) :] if source.startswith(_FILE_SCHEME) else source
-    if "://" in path or glob.has_magic(path):
+def scan_engine(source: DataSource | str) -> Engine:
+    """The engine for `source`: in-memory for one small local file or a frame already in
+    memory, streaming otherwise."""
+    if isinstance(source, str):
+        source = resolve_source(source)
+    if source.frame is not None:
+        return "in-memory"
+    path = source.local_path
+    if path is None or glob.has_magic(path):
         return ENGINE
     try:
         size = os.stat(path).st_size
@@ -72,13 +76,15 @@ def scan_engine(source: str) -> Engine:
     return "in-memory" if size <= IN_MEMORY_MAX_BYTES else ENGINE
 
 
-def plan_scan(source: str, validators: Sequence[Validator[Any]]) -> ScanPlan:
+def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     """Open `source` lazily, read its schema, and let every validator add its expressions.
 
     `SpecError` when a validator's config does not fit the data (an unknown column, say),
     located at ``validators[i]...`` and naming the validator.
     """
-    frame = open_source(source)
+    if isinstance(source, str):
+        source = resolve_source(source)
+    frame = read_source(source)
     schema = frame.collect_schema()
     exprs = [pl.len().alias(ROW_COUNT_COLUMN)]
     parts: list[tuple[str, FirstRows | AllValues]] = []

@@ -54,7 +54,7 @@ def test_yaml_file_with_environment(tmp_path: Path) -> None:
 
 
 def test_json_file_matches_to_spec(tmp_path: Path) -> None:
-    checkpoint = Checkpoint("c", "x.csv", validators=["null"], tags=["a"])
+    checkpoint = Checkpoint("c", "/data/x.csv", validators=["null"], tags=["a"])
     location = write(tmp_path, "defs.json", json.dumps({"checkpoints": [checkpoint.to_spec()]}))
     assert load_checkpoints(location, {}) == [checkpoint]
 

@@ -40,6 +40,7 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_MAX_REQUEST_BYTES": "4096",
         "CHECKFLEET_MAX_WORKER_DEATHS": "2",
         "CHECKFLEET_STORE_URL": "postgresql://checkfleet:pw@db.internal/history",
+        "CHECKFLEET_DASHBOARD_TOKEN": "a-long-enough-secret",
     }
     settings = Settings.from_env(environ)
     assert settings.redis_url == "rediss://:s3cret@cache.internal:6380/2"
@@ -67,6 +68,8 @@ def test_every_variable_is_read() -> None:
     assert (settings.signature_max_age_s, settings.max_request_bytes) == (300.0, 4096)
     assert settings.max_worker_deaths == 2
     assert settings.store_url == "postgresql://checkfleet:pw@db.internal/history"
+    assert settings.dashboard_token == "a-long-enough-secret"
+    assert "a-long-enough-secret" not in repr(settings)
     assert set(environ) == set(ENVIRONMENT_VARIABLES), "this test sets every variable"
 
 
@@ -116,3 +119,10 @@ def test_invalid_values_name_the_variable(variable: str, value: str, problem: st
 
 def test_empty_value_means_default() -> None:
     assert Settings.from_env({"CHECKFLEET_RESULTS_MAXLEN": ""}).results_maxlen == 100_000
+
+
+def test_a_short_dashboard_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"CHECKFLEET_DASHBOARD_TOKEN": "hunter2"})
+    assert caught.value.variable == "CHECKFLEET_DASHBOARD_TOKEN"
+    assert "hunter2" not in str(caught.value)

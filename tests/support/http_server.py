@@ -41,16 +41,11 @@ class RecordedRequest:
         return json.loads(self.body)
 
 
-class RecordingHTTPServer:
-    """Start with `start()` (or as a context manager); `url` is its base URL."""
+class _LoopbackServer:
+    """A `ThreadingHTTPServer` on a free 127.0.0.1 port, served by a daemon thread."""
 
-    def __init__(self, default: Reply | None = None) -> None:
-        self.default = default or Reply()
-        self.requests: list[RecordedRequest] = []
-        self._script: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -61,6 +56,26 @@ class RecordingHTTPServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def _start_thread(self) -> None:
+        self._thread.start()
+
+    def _stop_thread(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class RecordingHTTPServer(_LoopbackServer):
+    """Start with `start()` (or as a context manager); `url` is its base URL."""
+
+    def __init__(self, default: Reply | None = None) -> None:
+        self.default = default or Reply()
+        self.requests: list[RecordedRequest] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        super().__init__(self._handler_class())
+
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with `replies`, in order."""
         with self._lock:
@@ -70,14 +85,12 @@ class RecordingHTTPServer:
         return [request.json() for request in self.requests]
 
     def start(self) -> RecordingHTTPServer:
-        self._thread.start()
+        self._start_thread()
         return self
 
     def close(self) -> None:
         self._closing.set()  # releases hanging and slow handlers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._stop_thread()
 
     def __enter__(self) -> RecordingHTTPServer:
         return self.start()
@@ -129,5 +142,65 @@ class RecordingHTTPServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
+
+        return Handler
+
+
+class FileHTTPServer(_LoopbackServer):
+    """Serves `files` (path -> bytes) on 127.0.0.1, with byte ranges (``Accept-Ranges``,
+    ``206`` answers) or without them (``HEAD`` refused, ``Range`` ignored), as plain static
+    servers do. `requests` records ``(method, path, range header)`` of each request."""
+
+    def __init__(self, files: dict[str, bytes], *, ranges: bool) -> None:
+        self.files = files
+        self.ranges = ranges
+        self.requests: list[tuple[str, str, str | None]] = []
+        super().__init__(self._handler_class())
+
+    def __enter__(self) -> FileHTTPServer:
+        self._start_thread()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop_thread()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body_wanted: bool) -> None:
+                asked = self.headers.get("Range")
+                server.requests.append((self.command, self.path, asked))
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                if not body_wanted and not server.ranges:
+                    self.send_error(405)  # a server that knows GET only
+                    return
+                status, start, end = 200, 0, len(body)
+                if server.ranges and asked and asked.startswith("bytes="):
+                    first, _, last = asked[len("bytes=") :].partition("-")
+                    start = int(first) if first else max(0, len(body) - int(last))
+                    end = min(len(body), int(last) + 1) if first and last else len(body)
+                    status = 206
+                self.send_response(status)
+                if server.ranges:
+                    self.send_header("Accept-Ranges", "bytes")
+                if status == 206:
+                    self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(body)}")
+                self.send_header("Content-Length", str(end - start))
+                self.end_headers()
+                if body_wanted:
+                    self.wfile.write(body[start:end])
+
+            def do_GET(self) -> None:
+                self._answer(body_wanted=True)
+
+            def do_HEAD(self) -> None:
+                self._answer(body_wanted=False)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
 
         return Handler

@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from producer.cli.render import EXIT_ERROR
 from shared.errors import CheckfleetError
@@ -29,7 +30,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machine
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    stderr().print(f"[bold red]error:[/] {message}", highlight=False)
+    """End the command: ``error: <message>`` on stderr (as written: never read as markup)."""
+    stderr().print(Text.assemble(("error: ", "bold red"), message), highlight=False)
     raise typer.Exit(code)
 
 

@@ -7,11 +7,13 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.commands.redis_access import command_redis
-from producer.cli.render import exit_code, print_json, result_table
+from producer.cli.render import print_json, result_table, results_exit_code
 from producer.client.backends import RedisBackend
+from producer.client.control import check_run_id
 from shared.checkpoint import new_run_id
 from shared.models import CheckpointResult
 from shared.settings import Settings
@@ -48,10 +50,13 @@ def enqueue_command(
 ) -> None:
     """Enqueue a run of NAME on the fleet at CHECKFLEET_REDIS_URL.
 
-    With --wait the exit code is the result's: 0 success, 1 warning, 2 failure, 3 error.
+    With --wait the exit code is the result's: 0 success, 1 warning, 2 failure (also when an
+    action failed), 3 error.
     """
     values = parse_context(context or [])
     with reported_errors():
+        if run_id is not None:
+            check_run_id(run_id)
         settings = Settings.from_env()
         outcome = asyncio.run(
             submit(settings, name, run_id or new_run_id(), values, wait, timeout_s, as_json)
@@ -61,7 +66,7 @@ def enqueue_command(
             print_json(stdout(), outcome.to_dict())
         else:
             stdout().print(result_table([outcome]))
-        raise typer.Exit(exit_code([outcome.status]))
+        raise typer.Exit(results_exit_code([outcome]))
 
 
 async def submit(
@@ -85,7 +90,7 @@ async def submit(
                     stdout(), {"run_id": run_id, "checkpoint": name, "duplicate": ticket.duplicate}
                 )
             elif not as_json:
-                stderr().print(f"{note}: run {run_id} of {name}", highlight=False)
+                stderr().print(Text(f"{note}: run {run_id} of {name}"))
         if not wait:
             return None
         with stderr().status(f"waiting for run {run_id} of {name}..."):

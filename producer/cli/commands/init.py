@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, reported_errors, stdout
 from producer.cli.example import EXAMPLE_STATUSES, write_example
@@ -29,9 +30,10 @@ def init_command(
             {"config": str(files.config), "data_files": [str(path) for path in files.data_files]},
         )
         return
-    stdout().print(f"wrote {files.config}")
+    console = stdout()
+    console.print(Text(f"wrote {files.config}"))
     for path in files.data_files:
-        stdout().print(f"wrote {path}")
+        console.print(Text(f"wrote {path}"))
     expected = ", ".join(f"{name} ({status})" for name, status in EXAMPLE_STATUSES.items())
-    stdout().print(f"checkpoints: {expected}")
-    stdout().print(f"next: [bold]checkfleet run {files.config}[/]")
+    console.print(Text(f"checkpoints: {expected}"))
+    console.print(Text.assemble("next: ", (f"checkfleet run {files.config}", "bold")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from rich.text import Text
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.commands.redis_access import command_redis
 from producer.cli.render import print_json, result_line
+from producer.client.recent_results import ResultFilter, parse_when, recent_results
 from producer.client.result_stream import (
     FROM_NOW,
     FROM_START,
@@ -19,16 +21,38 @@ from producer.client.result_stream import (
     ResultGroup,
     ResultStream,
 )
+from shared.models import CheckpointStatus
 from shared.settings import Settings
+
+#: Results shown without --count (and without --follow or --from).
+DEFAULT_COUNT = 20
+_ENTRY_ID = re.compile(r"\d+(-\d+)?")
 
 
 def results_command(
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep showing results as they arrive.")
     ] = False,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count", "-n", min=1, help=f"How many (default {DEFAULT_COUNT}; with -f: stop after)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only results since WHEN: 90m, 24h, 7d or a timestamp."),
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", "-s", help="Only this status (repeatable)."),
+    ] = None,
+    checkpoint: Annotated[
+        str | None, typer.Option("--checkpoint", "-c", help="Only this checkpoint's results.")
+    ] = None,
     from_id: Annotated[
         str | None,
-        typer.Option("--from", help="Start after this entry id (0 = the start of the stream)."),
+        typer.Option("--from", help="Resume after this stream entry id (0 = the start)."),
     ] = None,
     group: Annotated[
         str | None, typer.Option("--group", help="Read as a consumer group (needs --consumer).")
@@ -36,28 +60,43 @@ def results_command(
     consumer: Annotated[
         str | None, typer.Option("--consumer", help="This reader's name in --group.")
     ] = None,
-    count: Annotated[
-        int | None, typer.Option("--count", "-n", min=1, help="Stop after this many results.")
-    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show results from the results stream.
 
-    Without --follow: the results after --from (default: the whole stream), then exit. With
-    --follow: also every new one (from now, unless --from), until Ctrl-C or --count. With
-    --group/--consumer, each result goes to one consumer of the group and is acknowledged once
-    shown; results a dead consumer left unacknowledged are taken over.
+    By default the newest results, newest first (--count, --since, --status, --checkpoint
+    filter them). With --from: the results after that entry id, oldest first. With --follow:
+    new results as they arrive (after --from or --since when given), until Ctrl-C or
+    --count. With --group/--consumer, each result goes to one consumer of the group and is
+    acknowledged once shown; results a dead consumer left unacknowledged are taken over.
     """
     if (group is None) != (consumer is None):
         fail("--group and --consumer go together")
+    if from_id is not None and not (from_id in ("0", "$") or _ENTRY_ID.fullmatch(from_id)):
+        fail(
+            f"--from wants a stream entry id like 1733040000000-0 (or 0 for the start), got "
+            f"{from_id!r}; for a time, use --since (90m, 24h, 7d or a timestamp)"
+        )
+    statuses = tuple(status or ())
+    known = [member.value for member in CheckpointStatus]
+    for value in statuses:
+        if value not in known:
+            fail(f"--status {value!r} is not a status; one of {', '.join(known)}")
+    try:
+        moment = parse_when(since) if since is not None else None
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    keep = ResultFilter(since=moment, statuses=statuses, checkpoint=checkpoint)
     with reported_errors():
         settings = Settings.from_env()
         try:
-            shown = asyncio.run(show(settings, follow, from_id, group, consumer, count, as_json))
+            shown = asyncio.run(
+                show(settings, follow, from_id, group, consumer, count, keep, as_json)
+            )
         except KeyboardInterrupt:
             return
     if not as_json and not follow:
-        stderr().print(f"{shown} result(s)")
+        stderr().print(f"{shown} result(s)", highlight=False)
 
 
 async def show(
@@ -67,24 +106,27 @@ async def show(
     group: str | None,
     consumer: str | None,
     count: int | None,
+    keep: ResultFilter,
     as_json: bool,
 ) -> int:
-    shown = 0
     async with command_redis(settings) as redis:
-        entries = read_entries(redis, settings, follow, from_id, group, consumer)
-        waiting = stderr().status("waiting for results...") if follow and not as_json else None
-        if waiting is not None:
-            waiting.start()
-        try:
-            async for entry, ack in entries:
+        if not follow and from_id is None and group is None:
+            entries = await recent_results(redis, settings.keys, count or DEFAULT_COUNT, keep)
+            for entry in entries:
                 show_entry(entry, as_json)
-                await ack()
+            return len(entries)
+        if follow and not as_json:
+            # a plain line, not a spinner: results printed below must not share its line
+            stderr().print("following new results; Ctrl-C stops", style="dim", highlight=False)
+        shown = 0
+        start = from_id if from_id is not None else (keep.min_id if keep.since else None)
+        async for entry, ack in read_entries(redis, settings, follow, start, group, consumer):
+            if keep.keeps_entry(entry):
+                show_entry(entry, as_json)
                 shown += 1
-                if count is not None and shown >= count:
-                    break
-        finally:
-            if waiting is not None:
-                waiting.stop()
+            await ack()
+            if count is not None and shown >= count:
+                break
     return shown
 
 
@@ -136,7 +178,11 @@ def _acker(reader: ResultGroup, entry: ResultEntry) -> Any:
 
 
 def _stream_id(raw: str) -> str:
-    return FROM_START if raw in ("0", "") else raw
+    if raw in ("0", ""):
+        return FROM_START
+    if raw == "-":
+        return FROM_START
+    return raw if "-" in raw or raw == "$" else f"{raw}-0"
 
 
 def show_entry(entry: ResultEntry, as_json: bool) -> None:

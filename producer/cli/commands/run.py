@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
-from producer.cli.render import EXIT_ERROR, exit_code, print_json, result_table
+from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
+from shared.actions import close_http_session
 from shared.async_base import AsyncExecutionContext
 from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
@@ -19,7 +22,12 @@ from shared.definitions import load_checkpoints
 from shared.errors import SpecError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
+from shared.plugins import import_plugins
 from shared.problems import problems_of
+from shared.settings import Settings
+
+#: Seconds between updates of the live progress line of a long run.
+PROGRESS_INTERVAL_S = 0.5
 
 ConfigArgument = Annotated[
     Path, typer.Argument(help="A checkpoint definition file (.yaml, .yml or .json).")
@@ -35,18 +43,22 @@ def run_command(
 ) -> None:
     """Run checkpoints in this process and show their results.
 
-    Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs).
+    Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs); a run whose
+    action failed or errored counts at least as a failure (2).
     """
     with reported_errors():
+        import_plugins(Settings.from_env().plugins)
         checkpoints = select(load_checkpoints(str(config)), names or [])
-    if not as_json:
-        stderr().print(f"running {len(checkpoints)} checkpoint(s) from {config}", highlight=False)
-    results = asyncio.run(run_all(checkpoints))
+    if as_json:
+        results = asyncio.run(run_all(checkpoints))
+    else:
+        stderr().print(Text(f"running {len(checkpoints)} checkpoint(s) from {config}"))
+        results = asyncio.run(run_with_progress(checkpoints))
     if as_json:
         print_json(stdout(), [result.to_dict() for result in results])
     else:
         stdout().print(result_table(results))
-    raise typer.Exit(exit_code(result.status for result in results))
+    raise typer.Exit(results_exit_code(results))
 
 
 def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Checkpoint]:
@@ -60,20 +72,64 @@ def select(checkpoints: Sequence[Checkpoint], names: Sequence[str]) -> list[Chec
     return [by_name[name] for name in names]
 
 
-async def run_all(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context."""
+async def run_all(
+    checkpoints: Sequence[Checkpoint],
+    on_done: Callable[[CheckpointResult], None] | None = None,
+) -> list[CheckpointResult]:
+    """Every checkpoint run concurrently, with one thread pool and one action context;
+    `on_done` hears of each result as it comes."""
     with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
         async with AsyncExecutionContext() as context:
             executor = CheckpointExecutor(thread_pool=pool, action_context=context)
-            return list(
-                await asyncio.gather(
-                    *(executor.execute(cp, run_id=new_run_id()) for cp in checkpoints)
-                )
+
+            async def one(checkpoint: Checkpoint) -> CheckpointResult:
+                result = await executor.execute(checkpoint, run_id=new_run_id())
+                if on_done is not None:
+                    on_done(result)
+                return result
+
+            try:
+                return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
+            finally:
+                await close_http_session()  # webhook and Slack actions opened it on this loop
+
+
+async def run_with_progress(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:
+    """`run_all` with progress on stderr: a line per finished checkpoint (rows read, time,
+    status) and, on a terminal, a live line with the runs done and the time elapsed."""
+    console = stderr()
+    started = time.monotonic()
+    done = 0
+
+    def finished(result: CheckpointResult) -> None:
+        nonlocal done
+        done += 1
+        console.print(
+            Text(
+                f"  {result.checkpoint_name}: {result.row_count:,} rows read in "
+                f"{result.duration_ms / 1000:.2f} s, {result.status.value}"
             )
+        )
+
+    with console.status("") as status:
+
+        async def tick() -> None:
+            while True:
+                elapsed = time.monotonic() - started
+                status.update(f"{done} of {len(checkpoints)} done, {elapsed:.0f} s elapsed")
+                await asyncio.sleep(PROGRESS_INTERVAL_S)
+
+        ticker = asyncio.create_task(tick())
+        try:
+            return await run_all(checkpoints, finished)
+        finally:
+            ticker.cancel()
 
 
 def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> None:
     """Check a definition file without reading any data. Exit code 0 when valid, 3 if not."""
+    with reported_errors():
+        import_plugins(Settings.from_env().plugins)
     try:
         checkpoints = load_checkpoints(str(config))
     except SpecError as exc:
@@ -86,4 +142,8 @@ def validate_command(config: ConfigArgument, as_json: JsonOption = False) -> Non
     if as_json:
         print_json(stdout(), {"valid": True, "problems": [], "checkpoints": names})
         return
-    stdout().print(f"[green]valid:[/] {config}: {len(names)} checkpoint(s): {', '.join(names)}")
+    stdout().print(
+        Text.assemble(
+            ("valid: ", "green"), f"{config}: {len(names)} checkpoint(s): {', '.join(names)}"
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from rich.table import Table
+from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, reported_errors, stdout
 from producer.cli.commands.redis_access import command_redis, redacted
@@ -15,7 +16,8 @@ from shared.settings import Settings
 
 
 def stats_command(as_json: JsonOption = False) -> None:
-    """Queue depth, live workers, runs in progress and recent results by status."""
+    """Queue depth, live workers, runs in progress and recent results by status, overall and
+    per checkpoint."""
     with reported_errors():
         settings = Settings.from_env()
         stats = asyncio.run(fetch_stats(settings))
@@ -25,6 +27,8 @@ def stats_command(as_json: JsonOption = False) -> None:
     stdout().print(stats_table(stats, redacted(settings.redis_url)))
     if stats.workers:
         stdout().print(workers_table(stats))
+    if stats.recent_by_checkpoint:
+        stdout().print(checkpoints_table(stats))
 
 
 async def fetch_stats(settings: Settings) -> FleetStats:
@@ -33,7 +37,7 @@ async def fetch_stats(settings: Settings) -> FleetStats:
 
 
 def stats_table(stats: FleetStats, where: str) -> Table:
-    table = Table(title=f"fleet at {where}", show_header=False)
+    table = Table(title=Text(f"fleet at {where}"), show_header=False)
     table.add_column("figure", style="bold")
     table.add_column("value", justify="right")
     table.add_row("queue depth (waiting or running)", str(stats.queue_depth))
@@ -47,6 +51,19 @@ def stats_table(stats: FleetStats, where: str) -> Table:
     return table
 
 
+def checkpoints_table(stats: FleetStats) -> Table:
+    """The recent results of each checkpoint by status."""
+    table = Table(title="recent results by checkpoint")
+    table.add_column("checkpoint", style="bold")
+    for status in CheckpointStatus:
+        table.add_column(status.value, justify="right")
+    for name, counts in stats.recent_by_checkpoint.items():
+        table.add_row(
+            Text(name), *(str(counts.get(status.value, 0)) for status in CheckpointStatus)
+        )
+    return table
+
+
 def workers_table(stats: FleetStats) -> Table:
     table = Table(title="workers")
     table.add_column("worker")
@@ -55,7 +72,7 @@ def workers_table(stats: FleetStats) -> Table:
     table.add_column("done", justify="right")
     for worker in stats.workers:
         table.add_row(
-            worker.worker_id,
+            Text(worker.worker_id),
             f"{heartbeat_age_s(worker):.0f}",
             str(worker.jobs_in_progress),
             str(worker.jobs_done),

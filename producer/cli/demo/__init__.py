@@ -1,9 +1,11 @@
 """`make demo` (``checkfleet demo``): the example project on a real fleet, results shown live.
 
-Uses the Redis at CHECKFLEET_REDIS_URL when one answers (under its own key prefix, removed
-afterwards), else starts a private redis-server; without any, runs the checkpoints in-process
-and says so. Starts two workers and a scheduler, shows every result as it arrives for
-`duration_s`, then stops them all (scheduler first, then workers, then Redis).
+Uses the Redis at CHECKFLEET_REDIS_URL when it is set and answers (under its own key prefix;
+the demo's keys, arq's per-job keys of its runs included, are removed afterwards), else starts
+a private redis-server (never a Redis that merely answers on localhost); without any, runs the
+checkpoints in-process and says so. Starts two workers, a scheduler and the dashboard (its
+address is the first thing shown), shows every result as it arrives for `duration_s`, then
+stops them all (dashboard and scheduler first, then workers, then Redis).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from pathlib import Path
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
+from producer.cli.commands.redis_access import redacted
 from producer.cli.demo.processes import (
     DemoProcess,
+    free_port,
     redis_answers,
+    start_dashboard,
     start_redis,
     start_scheduler,
     start_worker,
@@ -32,13 +38,15 @@ from shared import codec
 from shared.definitions import load_checkpoints
 from shared.keys import Keys
 from shared.models import CheckpointStatus
-from shared.settings import DEFAULT_REDIS_URL, Settings
+from shared.settings import Settings
 
 #: The key prefix of the demo's fleet: it never touches another fleet's keys.
 DEMO_PREFIX = "checkfleet-demo"
 #: How often each example checkpoint runs.
 DEMO_INTERVAL_S = 2.0
 WORKERS = 2
+#: How long the demo waits for its fleet's first result before it gives up.
+STARTUP_TIMEOUT_S = 30.0
 
 
 def run_demo(duration_s: float, directory: Path, console: Console, redis_url: str | None) -> int:
@@ -47,30 +55,43 @@ def run_demo(duration_s: float, directory: Path, console: Console, redis_url: st
     log_dir = directory / "logs"
     log_dir.mkdir(exist_ok=True)
     config = write_example(directory, interval_s=DEMO_INTERVAL_S, force=True).config
-    console.print(f"[bold]checkfleet demo[/]: example checkpoints in {config}")
+    dashboard_port = free_port()
+    console.print(
+        Text.assemble(
+            ("checkfleet demo", "bold"),
+            ": the dashboard will be at ",
+            (f"http://127.0.0.1:{dashboard_port}/", "bold cyan"),
+            " while it runs",
+        )
+    )
+    console.print(Text(f"example checkpoints in {config}"))
     for name, status in EXAMPLE_STATUSES.items():
         console.print(f"  {name:<16} should end with ", status_text(CheckpointStatus(status)))
     processes: list[DemoProcess] = []
-    url = redis_url or DEFAULT_REDIS_URL
+    url = redis_url or ""
     seen: Counter[str] = Counter()
     shared_redis = False
     try:
-        if redis_answers(url):
+        why = f"no Redis answers at {redacted(url)}" if url else "CHECKFLEET_REDIS_URL is unset"
+        if redis_url and redis_answers(url):
             shared_redis = True
-            console.print(f"using the Redis at {url}, key prefix {DEMO_PREFIX!r}")
+            console.print(Text(f"using the Redis at {redacted(url)}, key prefix {DEMO_PREFIX!r}"))
         else:
             started = start_redis(log_dir, directory)
             if started is None:
                 console.print(
-                    f"[yellow]no Redis answers at {url} and no redis-server can be started: "
-                    "running the checkpoints in-process instead, on the client API's local "
-                    "backend (no workers, no scheduler)[/]"
+                    Text(
+                        f"{why} and no redis-server can be started: running the checkpoints "
+                        "in-process instead, on the client API's local backend (no workers, "
+                        "no scheduler, no dashboard)",
+                        style="yellow",
+                    )
                 )
                 seen = asyncio.run(watch_in_process(config, duration_s, console))
                 return summarize(seen, console)
             server, url = started
             processes.append(server)
-            console.print(f"no Redis answered: started a private redis-server at {url}")
+            console.print(Text(f"{why}: started a private redis-server at {url}"))
         asyncio.run(clear_fleet(url))
         env = {
             "CHECKFLEET_REDIS_URL": url,
@@ -82,14 +103,17 @@ def run_demo(duration_s: float, directory: Path, console: Console, redis_url: st
         for index in range(1, WORKERS + 1):
             processes.append(start_worker(f"worker-{index}", log_dir, env))
         processes.append(start_scheduler(log_dir, env))
-        console.print(f"started {WORKERS} workers and a scheduler; logs in {log_dir}")
+        processes.append(start_dashboard(log_dir, env, dashboard_port))
+        console.print(
+            Text(f"started {WORKERS} workers, a scheduler and the dashboard; logs in {log_dir}")
+        )
         seen = asyncio.run(watch_results(url, duration_s, console, processes))
     finally:
         if processes:
             console.print("stopping the scheduler, the workers and Redis...")
             codes = stop_all(processes)
             console.print(
-                "stopped: " + ", ".join(f"{name} (exit {code})" for name, code in codes.items())
+                Text("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in codes.items()))
             )
             if shared_redis:
                 asyncio.run(clear_fleet(url))
@@ -97,12 +121,22 @@ def run_demo(duration_s: float, directory: Path, console: Console, redis_url: st
 
 
 async def clear_fleet(url: str) -> None:
-    """Remove the demo prefix's keys: each demo starts from an empty fleet."""
+    """Remove the demo's keys: its prefix's, and arq's per-job keys (outside any prefix) of
+    every run on its results stream or queue. Each demo starts from an empty fleet, and a
+    shared Redis keeps nothing of it."""
+    keys = Keys(DEMO_PREFIX)
     client = Redis.from_url(url)
     try:
+        job_ids = {raw.decode() for raw in await client.zrange(keys.queue, 0, -1)}
+        for _entry_id, fields in await client.xrange(keys.results):
+            job_ids.add(fields.get(b"run_id", b"").decode(errors="replace"))
         names = [name async for name in client.scan_iter(match=f"{DEMO_PREFIX}:*", count=1000)]
-        if names:
-            await client.delete(*names)
+        for job_id in job_ids - {""}:
+            names += [Keys.arq_job(job_id), Keys.arq_result(job_id), keys.arq_in_progress(job_id)]
+        for start in range(0, len(names), 1000):
+            await client.delete(*names[start : start + 1000])
+        if job_ids:
+            await client.zrem(keys.arq_abort, *job_ids)
     finally:
         await client.aclose()
 
@@ -110,20 +144,26 @@ async def clear_fleet(url: str) -> None:
 async def watch_results(
     url: str, duration_s: float, console: Console, processes: list[DemoProcess]
 ) -> Counter[str]:
-    """Print each result from the results stream until `duration_s` has passed."""
+    """Print each result from the results stream for `duration_s` from the first one (waiting
+    at most `STARTUP_TIMEOUT_S` for it)."""
     stream = Keys(DEMO_PREFIX).results
     seen: Counter[str] = Counter()
     client = Redis.from_url(url)
     last_id = "0-0"
     reported: set[str] = set()
-    deadline = time.monotonic() + duration_s
+    # The clock starts at the first result: on a loaded machine the processes take seconds
+    # to start, and the demo promises `duration_s` of results, not of waiting.
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    started = False
     try:
         with console.status("waiting for results...") as status:
             while (left_s := deadline - time.monotonic()) > 0:
                 for process in processes:
                     if not process.running and process.name not in reported:
                         reported.add(process.name)
-                        console.print(f"[red]{process.name} exited; see {process.log_path}[/]")
+                        console.print(
+                            Text(f"{process.name} exited; see {process.log_path}", style="red")
+                        )
                 block_ms = max(1, int(min(left_s, 0.5) * 1000))
                 reply = await client.xread({stream: last_id}, count=100, block=block_ms)
                 for _stream, entries in reply:
@@ -131,9 +171,13 @@ async def watch_results(
                         last_id = entry_id.decode()
                         result = codec.decode_result(fields[b"result"])
                         seen[result.status.value] += 1
+                        if not started:
+                            started = True
+                            deadline = time.monotonic() + duration_s
                         console.print(result_line(result, run_id=False))
                 total = sum(seen.values())
-                status.update(f"watching results: {left_s:4.0f} s left, {total} so far")
+                if started:
+                    status.update(f"watching results: {left_s:4.0f} s left, {total} so far")
     finally:
         await client.aclose()
     return seen
@@ -172,7 +216,7 @@ def summarize(seen: Counter[str], console: Console) -> int:
     console.print(table)
     missing = [status.value for status in CheckpointStatus if not seen[status.value]]
     if missing:
-        console.print(f"[red]no result with status {', '.join(missing)} was shown[/]")
+        console.print(Text(f"no result with status {', '.join(missing)} was shown", style="red"))
         return 1
-    console.print("[green]every status was shown[/]")
+    console.print(Text("every status was shown", style="green"))
     return 0

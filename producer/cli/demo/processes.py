@@ -1,4 +1,5 @@
-"""The processes `make demo` starts: a private redis-server when needed, workers, a scheduler.
+"""The processes `make demo` starts: a private redis-server when needed, workers, a scheduler,
+the dashboard.
 Each runs in its own session (Ctrl-C reaches only the demo, which stops them in order) with
 its output in a log file."""
 
@@ -108,8 +109,14 @@ def start_scheduler(log_dir: Path, env: Mapping[str, str]) -> DemoProcess:
     return DemoProcess("scheduler", argv, log_dir, env)
 
 
+def start_dashboard(log_dir: Path, env: Mapping[str, str], port: int) -> DemoProcess:
+    argv = [sys.executable, "-m", "producer.cli", "dashboard", "--port", str(port)]
+    return DemoProcess("dashboard", argv, log_dir, env)
+
+
 def stop_all(processes: list[DemoProcess]) -> dict[str, int]:
-    """Stop in reverse start order (scheduler, workers, then Redis); exit code by name."""
+    """Stop in reverse start order (dashboard, scheduler, workers, then Redis); exit code by
+    name."""
     codes: dict[str, int] = {}
     for process in reversed(processes):
         with contextlib.suppress(OSError):

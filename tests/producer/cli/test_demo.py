@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.support.processes import REPO_ROOT
 
@@ -78,16 +79,34 @@ def test_make_demo_shows_every_status_and_stops_everything(tmp_path: Path) -> No
     done = run_make_demo(repo, {"CHECKFLEET_REDIS_URL": nothing_there}, duration_s=8)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
+    first = out.splitlines()[0]
+    assert first.startswith("checkfleet demo: the dashboard will be at http://127.0.0.1:"), first
     assert "started a private redis-server" in out
-    assert "started 2 workers and a scheduler" in out
+    assert "started 2 workers, a scheduler and the dashboard" in out
     for status in STATUSES:
         shown = [line for line in out.splitlines() if f" {status} " in line and " ms " in line]
         assert shown, f"no {status} result shown:\n{out}"
     assert "orders_missing.csv': file not found" in out
     assert "every status was shown" in out
     assert "scheduler (exit 0)" in out and "worker-1 (exit 0)" in out
+    assert "dashboard (exit 0)" in out
     assert processes_inside(repo) == []
     assert (repo / "demo-data" / "logs" / "worker-1.log").read_text()
+    assert "dashboard at http://127.0.0.1:" in (repo / "demo-data/logs/dashboard.log").read_text()
+
+
+def test_on_a_shared_redis_the_demo_leaves_no_key_behind(tmp_path: Path, redis_url: str) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.set("someone-else:key", "kept")
+        done = run_make_demo(repo, {"CHECKFLEET_REDIS_URL": redis_url}, duration_s=6)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "key prefix 'checkfleet-demo'" in done.stdout
+        assert "started a private redis-server" not in done.stdout
+        assert sorted(client.keys("*")) == [b"someone-else:key"]  # arq:result:* included
+    finally:
+        client.close()
 
 
 def test_without_redis_the_demo_runs_in_process_and_says_so(tmp_path: Path) -> None:

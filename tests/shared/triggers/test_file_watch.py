@@ -178,3 +178,27 @@ async def test_missing_paths_are_quiet(tmp_path: Path) -> None:
 def test_bad_config_names_the_problem(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=rf"^file_watch: .*{message}"):
         FileWatchTrigger(**fields)
+
+
+async def test_each_arrival_is_validated_alone_through_trigger_path(tmp_path: Path) -> None:
+    from shared.checkpoint import Checkpoint
+    from shared.firing.run_request import firing_request
+    from shared.models import CheckpointStatus
+
+    (tmp_path / "old_bad.csv").write_text("id\n1\n\n")  # a null: fails not_null
+    trigger = FileWatchTrigger(paths=[str(tmp_path)], settle_s=0)
+    checkpoint = Checkpoint(
+        "arrivals",
+        "${trigger.path}",
+        validators=[{"type": "not_null", "config": {"columns": ["id"]}}],
+        triggers=[trigger],
+    )
+    await trigger.start_async()
+    new = tmp_path / "new_good.csv"
+    new.write_text("id\n1\n2\n")
+    [firing] = await fired(trigger, polls=5)
+    assert firing.context["path"] == str(new)
+    request = firing_request("arrivals", trigger.name, firing)
+    result = await checkpoint.run_async(context=request.context)
+    assert result.status is CheckpointStatus.SUCCESS, result.error
+    assert result.data_asset == str(new) and result.row_count == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,14 +36,14 @@ def error_of(checkpoint: Checkpoint) -> str:
 def test_missing_file(tmp_path: Path) -> None:
     source = str(tmp_path / "gone.csv")
     assert error_of(Checkpoint("c", source, validators=["null"])) == (
-        f"checkpoint 'c', source {source!r}: file not found"
+        f"checkpoint 'c', source {source!r}: file not found (on host {socket.gethostname()})"
     )
 
 
 def test_glob_matching_nothing(tmp_path: Path) -> None:
     source = str(tmp_path / "*.parquet")
     assert error_of(Checkpoint("c", source, validators=["null"])).endswith(
-        "no file matches the pattern"
+        f"no file matches the pattern (on host {socket.gethostname()})"
     )
 
 
@@ -71,7 +72,7 @@ def test_unreadable_csv_value(tmp_path: Path) -> None:
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "dir.csv").mkdir()
     assert error_of(Checkpoint("c", str(tmp_path / "dir.csv"), validators=["null"])).endswith(
-        "file not found"
+        f"file not found (on host {socket.gethostname()})"
     )
 
 
@@ -105,7 +106,7 @@ def test_bad_config_value(tmp_path: Path) -> None:
 
 def test_unknown_format() -> None:
     message = error_of(Checkpoint("c", "data.xlsx", validators=["null"]))
-    assert "data_source: unknown data reader 'xlsx'; known: csv, jsonl" in message
+    assert "data_source: unknown data reader 'xlsx'; known: csv, delta, http" in message
 
 
 def test_every_config_problem_is_reported(tmp_path: Path) -> None:

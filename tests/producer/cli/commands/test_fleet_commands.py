@@ -70,11 +70,11 @@ def test_results_read_follow_and_share_through_a_group(fleet_env: dict[str, str]
     code, out, _ = invoke(fleet_env, "results", "--json")
     assert code == 0
     entries = json_lines(out)
-    assert [(e["run_id"], e["status"]) for e in entries] == [
-        ("r-orders", "success"),
+    assert [(e["run_id"], e["status"]) for e in entries] == [  # newest first
         ("r-orders_missing", "error"),
+        ("r-orders", "success"),
     ]
-    after_first = str(entries[0]["entry_id"])
+    after_first = str(entries[1]["entry_id"])
     _, out, _ = invoke(fleet_env, "results", "--from", after_first, "--json")
     assert [e["run_id"] for e in json_lines(out)] == ["r-orders_missing"]
 

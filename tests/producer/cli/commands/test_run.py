@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,8 +13,12 @@ from typer.testing import CliRunner
 
 from producer.cli.app import app
 from producer.cli.example import EXAMPLE_STATUSES
+from tests.support.processes import REPO_ROOT
+from tests.support.snippets import snippet
 
 EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "error": 3}
+#: The ``checkfleet`` console script, run by this interpreter.
+CLI = "from producer.cli import main; main()"
 
 
 @pytest.fixture
@@ -91,3 +98,34 @@ def test_init_refuses_to_overwrite_without_force(example: Path) -> None:
     forced = CliRunner().invoke(app, ["init", str(example.parent), "--force", "--json"])
     assert forced.exit_code == 0
     assert json.loads(forced.stdout)["config"] == str(example)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_run_and_validate_load_the_reader_plugins(tmp_path: Path, command: str) -> None:
+    (tmp_path / "numbers_reader.py").write_text(snippet("reader-plugin", "checkpoints.md"))
+    config = tmp_path / "checkpoints.yaml"
+    config.write_text(
+        "checkpoints:\n"
+        "  - name: numbers\n"
+        "    data_source: {uri: 'numbers://4', options: {step: 2}}\n"
+        "    validators: [{type: row_count, config: {min: 4, max: 4}}]\n"
+    )
+    env = {**os.environ, "CHECKFLEET_PLUGINS": "numbers_reader", "PYTHONPATH": str(tmp_path)}
+    env.pop("CHECKFLEET_REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, command, str(config), "--json"],
+        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = json.loads(done.stdout)
+    if command == "run":
+        assert output[0]["status"] == "success" and output[0]["row_count"] == 4
+    else:
+        assert output["checkpoints"] == ["numbers"]
+    without = subprocess.run(
+        [sys.executable, "-c", CLI, command, str(config), "--json"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=60, check=False,
+        env={k: v for k, v in env.items() if k != "CHECKFLEET_PLUGINS"},
+    )  # fmt: skip
+    assert without.returncode == 3  # no reader for numbers:// without the plugin
