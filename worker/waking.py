@@ -45,8 +45,7 @@ from shared.errors import DecodeError
 from shared.job import is_run_id
 from shared.logs import escape_control
 from worker.poison import drop_poison_job, readable_id
-from worker.state import STATE_KEY
-from worker.state import ABORTING_KEY
+from worker.state import ABORTING_KEY, STATE_KEY
 
 logger = logging.getLogger(__name__)
 

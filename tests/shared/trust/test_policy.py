@@ -74,3 +74,19 @@ def test_the_read_guard_refuses_reads_outside(tmp_path: Path) -> None:
     guard(str(tmp_path / "a.csv"))
     with pytest.raises(SpecRefusedError, match="rule data-roots"):
         guard("/etc/passwd")
+
+
+def test_every_read_asks_the_guard(tmp_path: Path) -> None:
+    from shared.sources import guard_sources, open_source
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("id\n1\n")
+    (tmp_path / "out.csv").write_text("id\n1\n")
+    guard = policy(tmp_path, CHECKFLEET_DATA_ROOTS=str(tmp_path / "in")).read_guard()
+    with guard_sources(guard):
+        assert open_source(str(tmp_path / "in" / "a.csv")).collect().height == 1
+        with pytest.raises(SpecRefusedError, match="rule data-roots"):
+            open_source({"uri": str(tmp_path / "out.csv")})
+        with pytest.raises(SpecRefusedError, match="listed URL prefix"):
+            open_source("http://127.0.0.1:9/data.csv")
+    assert open_source(str(tmp_path / "out.csv")).collect().height == 1  # no guard: trusted
