@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("memory.py", [], ["--warm-runs", "50", "--runs", "200", "--maxlen", "100", "--repeat", "1"]),
     ("validation.py", [], ["--rows", "20000", "--repeat", "1"]),
     ("flood.py", [], ["--runs", "20", "--flood", "100", "--repeat", "1"]),
+    ("sql_source.py", [], ["--rows", "20000", "--repeat", "1"]),
 ]
 
 

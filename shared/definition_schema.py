@@ -154,6 +154,7 @@ def _checkpoint_schema(validator_configs: dict[str, Any]) -> dict[str, Any]:
                                 "additionalProperties": {"type": "string"},
                             },
                             "options": {"type": "object"},
+                            "pushdown": {"type": "boolean"},
                         },
                         "required": ["uri"],
                         "additionalProperties": False,

@@ -21,6 +21,7 @@ from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
 from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
+from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
                 " Redis run unchecked (any file, host or module); see docs/security.md"
             )
         monitor.start()
+        reloader = DefinitionsReloader(ctx[STATE_KEY], settings.checkpoints)
+        reloader.start()
+        ctx[STATE_KEY].reloader = reloader
         logger.info(
             "worker %s ready: queue %s, %d checkpoints registered (%s)",
             heartbeat.worker_id,
@@ -88,6 +92,8 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         state: WorkerState | None = ctx.pop(STATE_KEY, None)
         if state is None:
             return
+        if state.reloader is not None:
+            await state.reloader.stop()
         await state.monitor.stop()
         if state.metrics_server is not None:
             state.metrics_server.close()

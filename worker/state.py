@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.trust.policy import InlineSpecPolicy
     from worker.deaths import DeathCounter
     from worker.monitor import WorkerMonitor
+    from worker.reload import DefinitionsReloader
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
@@ -44,7 +45,10 @@ class WorkerState:
     #: The policy unsigned inline specs run under; None when CHECKFLEET_INLINE_SPECS=trusted.
     policy: InlineSpecPolicy | None
     metrics_server: MetricsServer | None = None
-    _spec_hashes: dict[str, str | None] = field(default_factory=dict)
+    #: Reloads `catalog` on SIGHUP and when the definitions file changes.
+    reloader: DefinitionsReloader | None = None
+    #: Per registered name: the checkpoint last hashed (a reload replaces it) and its hash.
+    _spec_hashes: dict[str, tuple[object, str | None]] = field(default_factory=dict)
 
     @property
     def max_run_s(self) -> float:
@@ -54,10 +58,16 @@ class WorkerState:
 
     def registered_spec_hash(self, name: str) -> str | None:
         """The spec hash of a registered checkpoint (None when unknown or without spec form)."""
-        if name not in self._spec_hashes:
-            try:
-                hashed: str | None = spec_hash(self.catalog.get(name).to_spec())
-            except SpecError:
-                hashed = None
-            self._spec_hashes[name] = hashed
-        return self._spec_hashes[name]
+        try:
+            checkpoint = self.catalog.get(name)
+        except SpecError:
+            return None
+        cached = self._spec_hashes.get(name)
+        if cached is not None and cached[0] is checkpoint:
+            return cached[1]
+        try:
+            hashed: str | None = spec_hash(checkpoint.to_spec())
+        except SpecError:
+            hashed = None
+        self._spec_hashes[name] = (checkpoint, hashed)
+        return hashed

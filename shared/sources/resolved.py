@@ -64,6 +64,8 @@ class DataSource:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: An in-memory frame (the Python API's DataFrame / LazyFrame source).
     frame: pl.LazyFrame | None = None
+    #: Whether a SQL source's aggregates may be computed by its database.
+    pushdown: bool = True
     secrets: frozenset[str] = frozenset()
 
     @property
@@ -189,6 +191,7 @@ def resolve_source(
         format=spec.format,
         storage_options=storage,
         options=dict(spec.options or {}),
+        pushdown=spec.pushdown,
         secrets=frozenset(secrets),
     )
 

@@ -55,6 +55,9 @@ class SourceSpec(BaseModel):
     storage_options: dict[str, str] | None = None
     #: Options for a plugin reader, handed to it as they are.
     options: dict[str, JsonValue] | None = None
+    #: SQL: let the database compute the exact aggregates (false: fetch the columns and let
+    #: polars compute everything, e.g. to compare the two).
+    pushdown: bool = True
 
     @model_validator(mode="after")
     def _table_or_query(self) -> SourceSpec:

@@ -85,14 +85,18 @@ def _driver() -> tuple[Any, type[Exception]]:
     return adbc, adbc_driver_manager.Error
 
 
-def fetch_rows(source: DataSource, sql: str) -> list[tuple[Any, ...]]:
-    """The rows of `sql` run against `source`'s database (small results: aggregates)."""
+def fetch_rows(source: DataSource, *queries: str) -> list[list[tuple[Any, ...]]]:
+    """The rows of each query, run one after the other on ONE connection to `source`'s
+    database (small results: aggregates, samples)."""
     target = sql_target(source)
     adbc, driver_failure = _driver()
     try:
         with closing(adbc.connect(target.uri)) as connection, closing(connection.cursor()) as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
+            answers = []
+            for sql in queries:
+                cur.execute(sql)
+                answers.append(list(cur.fetchall()))
+            return answers
     except driver_failure as exc:
         raise driver_error(source, exc) from None
 
@@ -148,5 +152,8 @@ def read_sql(source: DataSource) -> pl.LazyFrame:
     )
 
 
-READERS.add("postgresql", read_sql)
-READERS.add("postgres", read_sql)
+#: The URL schemes of SQL sources.
+SQL_SCHEMES = ("postgresql", "postgres")
+
+for _scheme in SQL_SCHEMES:
+    READERS.add(_scheme, read_sql)

@@ -23,6 +23,7 @@ from pydantic import JsonValue
 
 from shared.errors import CheckfleetError, CheckpointTimeoutError, SourceError
 from shared.models import CheckpointResult, ValidationIssue, utc_now
+from shared.pushdown import pushed_down_row
 from shared.sources import DataSource, resolve_source
 from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
 from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, plan_scan, run_scan
@@ -86,7 +87,9 @@ def validate_checkpoint(
         _check_cancel(cancel, "before reading the data")
         plan = plan_scan(source, validators)
         _check_cancel(cancel, "before the scan")
-        row = run_scan(plan)
+        # A SQL source computes the plan in its database when it can (shared.pushdown).
+        pushed = pushed_down_row(source, plan)
+        row = run_scan(plan) if pushed is None else pushed
         _check_cancel(cancel, "after the scan, before the evaluation")
         issues, statistics = evaluate_scan(plan, row)
     except SourceError as exc:

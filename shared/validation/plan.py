@@ -25,7 +25,7 @@ import polars as pl
 from shared.errors import SpecError
 from shared.problems import join_path
 from shared.sources import DataSource, read_source, resolve_source
-from shared.validators import AllValues, FirstRows, Validator
+from shared.validators import AllValues, FirstRows, QueryPart, Validator
 
 Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
@@ -57,6 +57,9 @@ class ScanPlan:
     #: Output columns of `AllValues` parts, handed over as `pl.Series`, not Python lists.
     series_columns: frozenset[str] = frozenset()
     engine: Engine = ENGINE
+    #: Every part of the query by its output column, the row count included: what
+    #: `shared.pushdown` compiles to SQL instead of running `query`.
+    parts: dict[str, QueryPart] = field(default_factory=dict)
 
 
 def scan_engine(source: DataSource | str) -> Engine:
@@ -89,6 +92,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
     exprs = [pl.len().alias(ROW_COUNT_COLUMN)]
     parts: list[tuple[str, FirstRows | AllValues]] = []
     series_columns: set[str] = set()
+    by_alias: dict[str, QueryPart] = {ROW_COUNT_COLUMN: pl.len()}
     planned = []
     for index, validator in enumerate(validators):
         try:
@@ -103,6 +107,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
         for number, (key, query_part) in enumerate(local.items()):
             alias = f"v{index}_{number}"
             part.aliases[key] = alias
+            by_alias[alias] = query_part
             if isinstance(query_part, pl.Expr):
                 exprs.append(query_part.alias(alias))
             else:
@@ -115,9 +120,8 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
         # A small file is read whole anyway: the parts join the reductions' select, which
         # spares the branches and the check of how polars plans them.
         inline = [_inline(part).alias(alias) for alias, part in parts]
-        return ScanPlan(
-            schema, frame.select([*exprs, *inline]), planned, frozenset(series_columns), engine
-        )
+        query = frame.select([*exprs, *inline])
+        return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
     query = _joined(frame, exprs, parts)
     if parts and len(_SCAN_LINE.findall(query.explain())) > 1:
         # Polars shares a file scan between branches by itself (and streams it), but not a
@@ -125,7 +129,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
         # projections stop at a cache.
         columns = _read_columns(schema, [*exprs, *_part_exprs(parts)])
         query = _joined(frame.select(columns).cache(), exprs, parts)
-    return ScanPlan(schema, query, planned, frozenset(series_columns), engine)
+    return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
 
 
 def _inline(part: FirstRows | AllValues) -> pl.Expr:

@@ -7,12 +7,37 @@ Equality is total (null equals null, NaN equals NaN), as in ``is_duplicated``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 #: Rows looked up per step when searching the first duplicated values in order of appearance.
 _SEARCH_CHUNK_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class DuplicateFigures:
+    """What the duplicate count of one column (or key) comes to, computed elsewhere (a SQL
+    ``GROUP BY`` in the database, `shared.pushdown`) instead of from the values themselves."""
+
+    #: Rows whose value appears more than once.
+    duplicated: int
+    #: Rows judged (non-null ones for one column, every row for a combined key).
+    checked: int
+    #: A few duplicated values, each once.
+    sample: list[Any] = field(default_factory=list)
+
+
+def duplicate_figures(values: pl.Series | DuplicateFigures, sample_size: int) -> DuplicateFigures:
+    """The figures of `values`: counted by sorting a `pl.Series`, or already computed."""
+    if isinstance(values, DuplicateFigures):
+        return DuplicateFigures(values.duplicated, values.checked, values.sample[:sample_size])
+    ordered = values.sort()
+    count = count_duplicated(ordered)
+    # The first few duplicated values, each once, in order of appearance.
+    sample = first_duplicated(values, ordered, sample_size if count else 0)
+    return DuplicateFigures(count, len(values), sample)
 
 
 def count_duplicated(ordered: pl.Series) -> int:

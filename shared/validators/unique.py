@@ -8,13 +8,13 @@ bytes per row for polars' hash-based ``is_duplicated`` in the streaming engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 from pydantic import Field
 
 from shared.validators.base import Evaluation, Validator, ValidatorConfig
-from shared.validators.duplicates import count_duplicated, first_duplicated
+from shared.validators.duplicates import duplicate_figures
 from shared.validators.parts import AllValues
 from shared.validators.rowcheck import counted, percent
 from shared.validators.severity import ratio_of
@@ -32,6 +32,8 @@ class UniqueValidator(Validator[UniqueConfig]):
 
     name = "unique"
     config_model = UniqueConfig
+    #: Its `AllValues` parts may arrive as `DuplicateFigures` (a database counted them).
+    accepts_duplicate_figures: ClassVar[bool] = True
 
     _labels: list[str]
 
@@ -48,13 +50,8 @@ class UniqueValidator(Validator[UniqueConfig]):
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
         evaluation = Evaluation()
         for index, label in enumerate(self._labels):
-            column: pl.Series = values[f"values/{index}"]
-            ordered = column.sort()
-            count = count_duplicated(ordered)
-            checked = len(column)
-            # The first few duplicated values, each once, in order of appearance.
-            sample = first_duplicated(column, ordered, self.config.sample_size if count else 0)
-            del ordered
+            found = duplicate_figures(values[f"values/{index}"], self.config.sample_size)
+            count, checked, sample = found.duplicated, found.checked, found.sample
             ratio = ratio_of(count, checked)
             evaluation.figures[label] = {"duplicated": count, "checked": checked, "ratio": ratio}
             what = f"columns ({label})" if self.config.combined else f"column {label!r}"

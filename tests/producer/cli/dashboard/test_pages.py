@@ -4,6 +4,7 @@ and against a real fleet (cancel with and without the token)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -94,3 +95,20 @@ def test_cancel_needs_the_token_and_the_run_result_says_cancelled(
     assert result.status is CheckpointStatus.ERROR
     assert result.error is not None and CANCELLED_MESSAGE in result.error
     assert CANCELLED_MESSAGE in dashboard.get("/runs/c-1")
+
+
+def test_run_again_enqueues_a_new_run_of_the_checkpoint(dashboard: Dashboard) -> None:
+    assert dashboard.checkfleet("enqueue", "orders", "--run-id", "a-1", "--wait")[0] == 0
+    status, _ = dashboard.post("/actions/rerun", {"run_id": "a-1"})
+    assert status == 403  # no token
+    status, _ = dashboard.post("/actions/rerun", {"run_id": "a-1", "token": TOKEN})
+    assert status == 303
+    deadline = time.monotonic() + 20
+    while True:
+        _, out, _ = dashboard.checkfleet("results", "-c", "orders", "--json")
+        if len(out.splitlines()) == 2:
+            break
+        assert time.monotonic() < deadline, "the run again never ran"
+        time.sleep(0.2)
+    newest = json.loads(out.splitlines()[0])
+    assert newest["run_id"] != "a-1" and newest["status"] == "success"
