@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from producer.client.backends import BackendKind, LocalBackend, RedisBackend, RunBackend
 from producer.client.parallel import run_checkpoint_async, run_checkpoints_parallel
-from producer.client.pool import CheckpointPool, PoolClosedError
+from producer.client.pool import CheckpointPool
 from producer.client.registry import register_checkpoint, unregister_checkpoint
 from producer.client.result_stream import ResultEntry, ResultGroup, ResultStream
-from producer.client.runner import AsyncCheckpointRunner, UndeliveredRunError
+from producer.client.runner import AsyncCheckpointRunner
 from producer.client.runner_config import AsyncRunnerConfig
+from shared.errors import PoolClosedError, UndeliveredRunError
 
 __all__ = [
     "AsyncCheckpointRunner",

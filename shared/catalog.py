@@ -7,16 +7,8 @@ from typing import Any
 
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
-from shared.errors import ConfigError, SpecError
+from shared.errors import ConfigError, UnknownCheckpointError
 from shared.job import RunRequest
-
-
-class UnknownCheckpointError(SpecError):
-    """A run request names a checkpoint that this process does not know."""
-
-    def __init__(self, name: str, known: Iterable[str]) -> None:
-        listing = ", ".join(sorted(known)) or "none registered"
-        super().__init__(f"unknown checkpoint {name!r}; known: {listing}")
 
 
 class CheckpointCatalog:

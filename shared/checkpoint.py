@@ -268,7 +268,8 @@ class Checkpoint:
     ) -> CheckpointResult:
         """Validate the data, then run the actions through the strategy, in-process and within
         `timeout_s`. Never raises for bad input: the result has status ``error`` and says why."""
-        from shared.execution import execute_blocking  # execution imports this module
+        # Imported on the first run: defining a checkpoint does not need the executor.
+        from shared.execution import execute_blocking
 
         return execute_blocking(self, run_id=run_id or new_run_id(), context=context)
 

@@ -4,13 +4,13 @@ Timezone-aware datetimes travel as msgpack's standard timestamp extension (type 
 every msgpack library reads; enums travel as their values. Decoding accepts no other extension
 type, so bytes from an unknown sender can never construct objects.
 
-Messages (job arguments, requests) carry a schema version under ``v``; `decode` refuses versions
-it does not know with a `DecodeError` rather than guessing.
+Job arguments are `shared.job.RunRequest` maps, checked by pydantic after `unpackb`; results
+travel as `encode_result` bytes, next to their schema version `SCHEMA_VERSION` in the results
+stream's field ``v`` (`shared.publishing`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -20,9 +20,8 @@ import msgpack
 from shared.errors import DecodeError
 from shared.models import CheckpointResult
 
-#: Version of the message schema this code writes, and the newest it reads.
+#: Version of the result schema this code writes (the ``v`` field of results entries).
 SCHEMA_VERSION = 1
-VERSION_FIELD = "v"
 
 # Pickle protocol 2+ streams start with the PROTO opcode followed by the protocol number.
 _PICKLE_PROTO = 0x80
@@ -69,26 +68,6 @@ def unpackb(data: bytes) -> Any:
         raise
     except Exception as exc:  # msgpack raises several unrelated types for bad input
         raise DecodeError(f"not a valid msgpack message: {exc}") from exc
-
-
-def encode(payload: Mapping[str, Any]) -> bytes:
-    """A versioned message: `payload` with the schema version under ``v``."""
-    return packb({**payload, VERSION_FIELD: SCHEMA_VERSION})
-
-
-def decode(data: bytes) -> dict[str, Any]:
-    """The payload of a versioned message (``v`` removed); `DecodeError` when not one."""
-    value = unpackb(data)
-    if not isinstance(value, dict):
-        raise DecodeError(f"expected a msgpack map, got {type(value).__name__}")
-    version = value.pop(VERSION_FIELD, None)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise DecodeError(f"message has no integer schema version field {VERSION_FIELD!r}")
-    if not 1 <= version <= SCHEMA_VERSION:
-        raise DecodeError(
-            f"message schema version {version} is not supported (newest known {SCHEMA_VERSION})"
-        )
-    return value
 
 
 def encode_result(result: CheckpointResult) -> bytes:

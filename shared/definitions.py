@@ -26,8 +26,8 @@ import yaml
 
 from shared.checkpoint import Checkpoint
 from shared.envvars import expand_env_tree
-from shared.errors import SpecError
-from shared.problems import ConfigProblem, SpecProblemsError, join_path, problems_of
+from shared.errors import SpecError, SpecProblemsError
+from shared.problems import ConfigProblem, join_path, problems_of
 from shared.sources import anchor_source
 
 #: The attribute read from a module when the location names none.

@@ -6,17 +6,27 @@
     ├── ConfigError                  fix the configuration, retrying will not help
     │   ├── SettingsError            a CHECKFLEET_* environment variable is invalid
     │   ├── SpecError                a checkpoint, validator, action or trigger spec is invalid
-    │   │   └── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   │   ├── UnknownTypeError     a type name that no registry knows (lists the known ones)
+    │   │   ├── UnknownCheckpointError  a checkpoint name this process does not know
+    │   │   └── SpecProblemsError    several problems at once (``checkfleet validate`` lists them)
     │   └── SpecRefusedError         an inline spec the worker's policy refuses (names the rule
     │                                and the setting that would allow it)
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
+    │   ├── MalformedRequestError    an entry of the request stream that cannot become a run
     │   └── SignatureError           a request unsigned, stale or forged where signing is on
     ├── TransientError               the operation may succeed if retried later
     │   ├── BackendUnavailableError  Redis (or another backend) cannot be reached
-    │   └── StoreError               the results store could not be read or written
-    └── ExecutionError               a run could not complete: report it as an `error` result
-        ├── CheckpointTimeoutError   a run exceeded its timeout
-        └── SourceError              the data source is missing, unreadable or corrupt
+    │   ├── StoreError               the results store could not be read or written
+    │   └── FleetUnavailable         the dashboard's Redis did not answer (shown on the page)
+    ├── ExecutionError               a run could not complete: report it as an `error` result
+    │   ├── CheckpointTimeoutError   a run exceeded its timeout
+    │   ├── SourceError              the data source is missing, unreadable or corrupt
+    │   └── UndeliveredRunError      the client runner could not deliver a run's result
+    ├── RunCancelledError            a validation was told to stop (its run timed out or ended)
+    ├── PoolClosedError              a `CheckpointPool` that is not running was given work
+    ├── RunControlError              a run id that cannot be cancelled or rerun (malformed, unknown)
+    ├── NotPushableError             internal: a SQL source's check is fetched, not pushed down
+    └── DeadLetterError              a dead letter that does not exist or cannot be requeued
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
 An exception means the check could not run at all.
@@ -24,7 +34,8 @@ An exception means the check could not run at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 
 class CheckfleetError(Exception):
@@ -68,6 +79,38 @@ class UnknownTypeError(SpecError):
         super().__init__(f"unknown {kind} {name!r}; known: {listing}", path=path)
 
 
+class UnknownCheckpointError(SpecError):
+    """A run request names a checkpoint that this process does not know."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        listing = ", ".join(sorted(known)) or "none registered"
+        super().__init__(f"unknown checkpoint {name!r}; known: {listing}")
+
+
+class Problem(Protocol):
+    """One located problem (`shared.problems.ConfigProblem`); ``str()`` reads ``path: message``."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class SpecProblemsError(SpecError):
+    """A `SpecError` carrying several problems; its message lists them all, its `path` is the
+    first one's."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        if len(self.problems) == 1:
+            super().__init__(first.message, path=first.path or None)
+        else:
+            super().__init__("; ".join(str(problem) for problem in self.problems))
+            self.path = first.path or None
+
+
 class SpecRefusedError(ConfigError):
     """An inline spec that the worker's trust policy refuses; nothing of it ran.
 
@@ -82,6 +125,10 @@ class SpecRefusedError(ConfigError):
 
 class DecodeError(CheckfleetError):
     """Bytes that are not a valid checkfleet message (garbage, pickle, wrong schema)."""
+
+
+class MalformedRequestError(DecodeError):
+    """A request entry that cannot become a run; the message says what is wrong."""
 
 
 class SignatureError(DecodeError):
@@ -99,6 +146,10 @@ class BackendUnavailableError(TransientError):
 class StoreError(TransientError):
     """The results store (SQLite file, PostgreSQL) could not be opened, read or written; the
     message names the store (without its password) and the cause."""
+
+
+class FleetUnavailable(TransientError):
+    """Redis did not answer the dashboard; the message is shown on the page."""
 
 
 class ExecutionError(CheckfleetError):
@@ -121,3 +172,34 @@ class SourceError(ExecutionError):
         self.source = source
         self.problem = problem
         super().__init__(f"source {source!r}: {problem}")
+
+
+class UndeliveredRunError(ExecutionError):
+    """A run whose result the runner could not deliver: still running at stop, or finished
+    with no room left in the result queue. `run_id` finds it on the fleet's results stream."""
+
+    def __init__(self, message: str, *, run_id: str, checkpoint: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.checkpoint = checkpoint
+
+
+class RunCancelledError(CheckfleetError):
+    """The run was cancelled through its `cancel` event."""
+
+
+class PoolClosedError(CheckfleetError):
+    """The pool is not running: not started yet, or stopped before the run was done."""
+
+
+class RunControlError(CheckfleetError):
+    """A run id that cannot be acted on (malformed, unknown); the message says why."""
+
+
+class DeadLetterError(CheckfleetError):
+    """A dead letter that does not exist, or cannot be requeued (the reason says why)."""
+
+
+class NotPushableError(CheckfleetError):
+    """The expression uses something the push-down compiler does not translate exactly (caught
+    inside `shared.pushdown`, which then fetches the rows instead)."""

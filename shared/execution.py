@@ -1,6 +1,8 @@
-"""The code that executes one checkpoint, shared by the arq worker and the in-process backend
-so both behave identically: validation in a thread pool (the event loop never blocks), then the
-actions through the checkpoint's strategy, all within the checkpoint's `timeout_s`.
+"""The code that executes one checkpoint, shared by the arq worker, the client's in-process
+backend, `Checkpoint.run` / `run_async` and ``checkfleet run`` so all behave identically:
+validation in a thread pool (the event loop never blocks), then the actions through the
+checkpoint's strategy, all within the checkpoint's `timeout_s`. `CheckpointExecutor` also owns
+the resources this needs, sized by one rule, and closes them.
 
 Nothing raises out of `CheckpointExecutor.execute_request` but cancellation: a bad request, an
 unknown checkpoint, a broken spec, an inline spec the trust policy refuses or an unexpected
@@ -13,16 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Self
 
-from shared.actions.http import close_http_session
+from shared.actions.http import close_http_session, has_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
-from shared.catalog import CheckpointCatalog
-from shared.checkpoint import Checkpoint
 from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
@@ -33,24 +34,76 @@ from shared.trust.redaction import process_redactor, redact_result
 from shared.validation import error_result, validate_checkpoint
 from shared.validators.history import DistributionHistory
 
+if TYPE_CHECKING:  # only for types: `Checkpoint.run` imports this module, not the reverse
+    from shared.catalog import CheckpointCatalog
+    from shared.checkpoint import Checkpoint
+
 logger = logging.getLogger(__name__)
 
 
+#: Actions in flight per concurrent run: actions are mostly I/O, so several share one run slot.
+ACTIONS_PER_RUN = 4
+
+
+def validation_threads() -> int:
+    """Size of every validation thread pool: polars parallelises inside one query, so a few
+    threads suffice to let several runs overlap their I/O (threads start only when needed)."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
 class CheckpointExecutor:
-    """Runs checkpoints with long-lived resources: a thread pool for polars and the action
-    context whose semaphores bound actions across every checkpoint of the process."""
+    """Runs checkpoints with the long-lived resources it owns and closes: a thread pool for
+    polars, the action context whose semaphores bound actions across every checkpoint it runs,
+    and the event loop's HTTP session (opened by `open` unless the loop has one already).
+
+    `concurrency` is how many runs the caller executes at once (a worker's job slots): actions
+    are then bounded to `ACTIONS_PER_RUN` per run; None (one-off runs) leaves them unbounded.
+    `action_type_limits` bound actions per type (``{"webhook": 4}``); `history` (earlier runs)
+    is for validators comparing with them, None until history is kept. The worker, the client's
+    local backend, `Checkpoint.run` / `run_async` and ``checkfleet run`` all use it::
+
+        async with CheckpointExecutor(concurrency=10) as executor:
+            result = await executor.execute(checkpoint, run_id=run_id)
+    """
 
     def __init__(
         self,
         *,
-        thread_pool: Executor,
-        action_context: AsyncExecutionContext,
+        concurrency: int | None = None,
+        action_type_limits: Mapping[str, int] | None = None,
         history: DistributionHistory | None = None,
     ) -> None:
-        self._thread_pool = thread_pool
-        self._action_context = action_context
-        #: Earlier runs, for validators comparing with them; None until history is kept.
+        self._thread_pool = ThreadPoolExecutor(
+            validation_threads(), thread_name_prefix="checkfleet-validate"
+        )
+        self._action_context = AsyncExecutionContext(
+            max_concurrency=None if concurrency is None else concurrency * ACTIONS_PER_RUN,
+            type_limits=action_type_limits,
+        )
         self._history = history
+        self._owns_http_session = False
+
+    async def open(self) -> Self:
+        """Open the running loop's HTTP session unless it has one (then `aclose` leaves it)."""
+        if not has_http_session():
+            await open_http_session()
+            self._owns_http_session = True
+        return self
+
+    async def aclose(self) -> None:
+        """Close what this executor opened; never blocks the loop (a validation thread that
+        timed out was told to stop, and waiting for it would make the timeout meaningless)."""
+        await self._action_context.aclose()
+        self._thread_pool.shutdown(wait=False, cancel_futures=True)
+        if self._owns_http_session:
+            self._owns_http_session = False
+            await close_http_session()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def execute_request(
         self,
@@ -202,34 +255,22 @@ def _cause(outcome: ActionResult) -> str:
 async def execute_in_process(
     checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
 ) -> CheckpointResult:
-    """One run with resources created for it: for `Checkpoint.run` and scripts. Long-lived
-    processes keep one `CheckpointExecutor` instead."""
-    thread_pool = ThreadPoolExecutor(1, thread_name_prefix="checkfleet-validate")
-    try:
-        async with AsyncExecutionContext() as action_context:
-            executor = CheckpointExecutor(thread_pool=thread_pool, action_context=action_context)
-            return await executor.execute(checkpoint, run_id=run_id, context=context)
-    finally:
-        # After a timeout the validation thread may still be scanning; it was told to stop,
-        # and waiting for it here would make the timeout meaningless.
-        thread_pool.shutdown(wait=False, cancel_futures=True)
+    """One run with an executor made for it: for `Checkpoint.run_async` and scripts.
+    Long-lived processes keep one `CheckpointExecutor` instead."""
+    async with CheckpointExecutor() as executor:
+        return await executor.execute(checkpoint, run_id=run_id, context=context)
 
 
 def execute_blocking(
     checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
 ) -> CheckpointResult:
-    """`execute_in_process` from synchronous code, even when the caller's thread already runs
-    an event loop (then the run gets a loop of its own in a helper thread)."""
-
-    async def run() -> CheckpointResult:
-        try:
-            return await execute_in_process(checkpoint, run_id=run_id, context=context)
-        finally:
-            await close_http_session()  # the private loop ends here, and its session with it
-
+    """`execute_in_process` from synchronous code (`Checkpoint.run`), even when the caller's
+    thread already runs an event loop (then the run gets a loop of its own in a helper thread;
+    its executor closes the HTTP session it opened there)."""
+    coroutine = execute_in_process(checkpoint, run_id=run_id, context=context)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run())
+        return asyncio.run(coroutine)
     with ThreadPoolExecutor(1, thread_name_prefix="checkfleet-run") as helper:
-        return helper.submit(asyncio.run, run()).result()
+        return helper.submit(asyncio.run, coroutine).result()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from shared.errors import SpecError
+from shared.errors import SpecError, SpecProblemsError
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,6 @@ def problems_from_validation_error(error: ValidationError, *, prefix: str) -> li
         message = message.removeprefix("Value error, ")
         problems.append(ConfigProblem(join_path(prefix, location_path(item["loc"])), message))
     return problems
-
-
-class SpecProblemsError(SpecError):
-    """A `SpecError` carrying several problems; its message lists them all, its `path` is the
-    first one's."""
-
-    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
-        self.problems = list(problems)
-        first = self.problems[0]
-        if len(self.problems) == 1:
-            super().__init__(first.message, path=first.path or None)
-        else:
-            super().__init__("; ".join(str(problem) for problem in self.problems))
-            self.path = first.path or None
 
 
 def problems_of(error: SpecError, *, prefix: str = "") -> list[ConfigProblem]:

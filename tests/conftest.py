@@ -9,6 +9,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
+# Registers every built-in action, trigger, strategy and validator before the first snapshot
+# of `_restore_registries`: a family first imported inside a test would be forgotten after it
+# (`import worker` no longer loads them).
+import shared.checkpoint  # noqa: F401
 from shared.registry import Registry
 from shared.settings import Settings
 from shared.specs import ACTIONS, STRATEGIES, TRIGGERS

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from shared.actions import close_http_session, open_http_session
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
@@ -26,15 +22,7 @@ from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
 
-#: Actions in flight per job slot: actions are mostly I/O, so several may share one slot.
-ACTIONS_PER_JOB = 4
-
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def polars_threads() -> int:
-    # polars parallelises inside one query; a few threads let several runs overlap their I/O.
-    return max(2, min(8, os.cpu_count() or 2))
 
 
 def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
@@ -46,13 +34,11 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         configure_logging(settings)
         import_plugins(settings.plugins)
         catalog = CheckpointCatalog.from_location(settings.checkpoints)
-        thread_pool = ThreadPoolExecutor(polars_threads(), thread_name_prefix="checkfleet-polars")
-        # One context for every run of the process: its limit bounds actions across checkpoints.
-        action_context = AsyncExecutionContext(
-            max_concurrency=settings.worker_concurrency * ACTIONS_PER_JOB,
-            type_limits=settings.action_type_limits,
-        )
-        await open_http_session()
+        # One executor for every run of the process: its limits bound actions across checkpoints.
+        executor = await CheckpointExecutor(
+            concurrency=settings.worker_concurrency,
+            action_type_limits=settings.action_type_limits,
+        ).open()
         metrics = WorkerMetrics()
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
@@ -61,9 +47,7 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         ctx[STATE_KEY] = WorkerState(
             settings=settings,
             catalog=catalog,
-            thread_pool=thread_pool,
-            action_context=action_context,
-            executor=CheckpointExecutor(thread_pool=thread_pool, action_context=action_context),
+            executor=executor,
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
@@ -97,8 +81,6 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         await state.monitor.stop()
         if state.metrics_server is not None:
             state.metrics_server.close()
-        await close_http_session()
-        await state.action_context.aclose()
-        state.thread_pool.shutdown(wait=True, cancel_futures=True)
+        await state.executor.aclose()
 
     return on_startup, on_shutdown

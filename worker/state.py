@@ -9,9 +9,6 @@ from shared.errors import SpecError
 from shared.trust.provenance import spec_hash
 
 if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays light
-    from concurrent.futures import ThreadPoolExecutor
-
-    from shared.async_base import AsyncExecutionContext
     from shared.catalog import CheckpointCatalog
     from shared.execution import CheckpointExecutor
     from shared.metrics import MetricsServer, WorkerMetrics
@@ -35,8 +32,6 @@ RUN_SHARE_OF_JOB_TIMEOUT = 0.9
 class WorkerState:
     settings: Settings
     catalog: CheckpointCatalog
-    thread_pool: ThreadPoolExecutor
-    action_context: AsyncExecutionContext
     executor: CheckpointExecutor
     publisher: ResultPublisher
     metrics: WorkerMetrics

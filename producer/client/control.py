@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from shared.checkpoint import new_run_id
 from shared.enqueue import enqueue_run
-from shared.errors import CheckfleetError
+from shared.errors import RunControlError
 from shared.job import CANCELLED_MESSAGE, RUN_ID_PATTERN, RunRequest
 from shared.keys import Keys
 from shared.models import CheckpointResult
@@ -49,10 +49,6 @@ if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then
 end
 return 'unknown'
 """
-
-
-class RunControlError(CheckfleetError):
-    """A run id that cannot be acted on (malformed, unknown); the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

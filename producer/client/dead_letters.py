@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from shared import codec
 from shared.enqueue import enqueue_run
-from shared.errors import CheckfleetError, DecodeError
+from shared.errors import DeadLetterError, DecodeError
 from shared.job import RunRequest
 from shared.keys import Keys
 
@@ -30,10 +30,6 @@ from shared.keys import Keys
 DEFAULT_COUNT = 20
 #: Fields every dead letter has; the rest (``job_id``, ``entry_id``) are in `DeadLetter.extra`.
 _CORE_FIELDS = ("reason", "source", "payload")
-
-
-class DeadLetterError(CheckfleetError):
-    """A dead letter that does not exist, or cannot be requeued (the reason says why)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,16 +20,12 @@ from producer.client.backends import BackendKind, RunBackend, make_backend
 from producer.client.callbacks import Callback, CallbackInvoker
 from producer.client.registry import checkpoint_catalog, lookup_checkpoint
 from shared.checkpoint import Checkpoint, new_run_id
-from shared.errors import CheckfleetError
+from shared.errors import CheckfleetError, PoolClosedError
 from shared.models import CheckpointResult
 from shared.settings import Settings
 from shared.validation import error_result
 
 logger = logging.getLogger(__name__)
-
-
-class PoolClosedError(CheckfleetError):
-    """The pool is not running: not started yet, or stopped before the run was done."""
 
 
 @dataclass(slots=True)

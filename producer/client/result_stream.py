@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from shared import codec
 from shared.errors import DecodeError
 from shared.keys import Keys
 from shared.models import CheckpointResult
+from shared.stream_group import StreamGroup, text
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +50,20 @@ class ResultEntry:
 
 def parse_entry(entry_id: Any, fields: dict[Any, Any]) -> ResultEntry:
     """A stream entry as a `ResultEntry`; a bad ``result`` field gives ``result=None``."""
-    text = {_text(key): value for key, value in fields.items()}
+    named = {text(key): value for key, value in fields.items()}
     result: CheckpointResult | None = None
     error = None
     try:
-        result = codec.decode_result(text["result"])
+        result = codec.decode_result(named["result"])
     except KeyError:
         error = "the entry has no result field"
     except DecodeError as exc:
         error = str(exc)
     return ResultEntry(
-        entry_id=_text(entry_id),
-        run_id=_text(text.get("run_id", b"")),
-        checkpoint=_text(text.get("checkpoint", b"")),
-        status=_text(text.get("status", b"")),
+        entry_id=text(entry_id),
+        run_id=text(named.get("run_id", b"")),
+        checkpoint=text(named.get("checkpoint", b"")),
+        status=text(named.get("status", b"")),
         result=result,
         error=error,
     )
@@ -92,7 +93,7 @@ class ResultStream:
         if self.last_id == FROM_NOW:
             # Pin "now" to a concrete id, so a reconnect resumes from here, not from a new now.
             info = await self._redis.xinfo_stream(self.stream) if await self._exists() else None
-            self.last_id = _text(info["last-generated-id"]) if info else FROM_START
+            self.last_id = text(info["last-generated-id"]) if info else FROM_START
         reply = await self._redis.xread(
             {self.stream: self.last_id}, count=self._count, block=self._block_ms
         )
@@ -126,7 +127,8 @@ class ResultStream:
 
 
 class ResultGroup:
-    """One consumer of a consumer group on the results stream; entries need `ack`."""
+    """One consumer of a consumer group on the results stream (a `shared.stream_group`
+    reader); entries need `ack`."""
 
     def __init__(
         self,
@@ -140,68 +142,49 @@ class ResultGroup:
         block_ms: int = 1000,
         count: int = 100,
     ) -> None:
-        self._redis = redis
         self.stream = (keys or Keys()).results
         self.group = group
         self.consumer = consumer
-        self._start_id = start_id
-        self._claim_idle_ms = int(claim_idle_s * 1000)
+        self._reader = StreamGroup(
+            redis,
+            self.stream,
+            group,
+            consumer,
+            start_id=start_id,
+            claim_idle_ms=int(claim_idle_s * 1000),
+            count=count,
+        )
         self._block_ms = block_ms
-        self._count = count
 
     async def ensure_group(self) -> None:
         """Create the group (and the stream) if missing; reading from `start_id`."""
-        try:
-            await self._redis.xgroup_create(
-                self.stream, self.group, id=self._start_id, mkstream=True
-            )
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await self._reader.ensure()
 
-    async def read(self) -> list[ResultEntry]:
-        """New entries for this consumer (waiting up to `block_ms`); they stay pending until
-        `ack`."""
-        try:
-            reply = await self._xreadgroup()
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
-            await self.ensure_group()  # Redis lost it (a restart without persistence)
-            reply = await self._xreadgroup()
-        return [
-            parse_entry(entry_id, fields) for _s, batch in reply or [] for entry_id, fields in batch
-        ]
+    async def read(self, count: int | None = None) -> list[ResultEntry]:
+        """New entries for this consumer (at most `count`, default the reader's; waiting up
+        to `block_ms`); they stay pending until `ack`."""
+        entries = await self._reader.read_new(count=count, block_ms=self._block_ms)
+        return [parse_entry(entry.entry_id, entry.fields) for entry in entries]
 
-    async def _xreadgroup(self) -> Any:
-        return await self._redis.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"}, count=self._count, block=self._block_ms
-        )
+    async def read_pending(self) -> list[ResultEntry]:
+        """The next page of entries delivered to this consumer (by name) and not acknowledged,
+        [] once all were handed out: what a reader restarted under the same name resumes
+        with, without waiting for `claim_idle_s`."""
+        entries = await self._reader.read_pending()
+        return [parse_entry(entry.entry_id, entry.fields) for entry in entries]
+
+    async def backlog(self) -> int:
+        """Entries the group has not finished: never delivered plus not acknowledged."""
+        return await self._reader.backlog()
 
     async def reclaim(self) -> list[ResultEntry]:
         """Take over entries another consumer left pending longer than `claim_idle_s`."""
-        entries: list[ResultEntry] = []
-        start = "0-0"
-        while True:
-            reply = await self._redis.xautoclaim(
-                self.stream,
-                self.group,
-                self.consumer,
-                self._claim_idle_ms,
-                start,
-                count=self._count,
-            )
-            start, claimed = _text(reply[0]), reply[1]
-            entries.extend(parse_entry(entry_id, fields) for entry_id, fields in claimed if fields)
-            if start == "0-0" or not claimed:
-                return entries
+        claimed = await self._reader.claim_stale()
+        return [parse_entry(entry.entry_id, entry.fields) for entry in claimed]
 
     async def ack(self, *entry_ids: str) -> int:
         """Mark entries handled; they will not be delivered or reclaimed again."""
-        if not entry_ids:
-            return 0
-        acked: int = await self._redis.xack(self.stream, self.group, *entry_ids)
-        return acked
+        return await self._reader.ack(entry_ids)
 
     async def consume(self) -> AsyncIterator[ResultEntry]:
         """Reclaimed entries first, then new ones, forever. Ack each after handling it; an
@@ -219,7 +202,3 @@ class ResultGroup:
             delay_s = 0.1
             for entry in entries:
                 yield entry
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -9,6 +9,11 @@ Promises beyond the seed page:
   their results; a run still unfinished then, or a result with no room left in the queue, is
   reported to the error callback (`UndeliveredRunError`) and counted, never dropped silently;
 - cancelling a consumer of `iter_results_async` cancels it and loses no queued result.
+
+The runner keeps the seed's surface and wires collaborators that each do one job:
+`RunnerCheckpoints` (registration), `BackgroundRuns` (the runs its triggers started, and what
+stopping did not deliver), `HaltPolicy` (when it stops itself), `RunnerStats` (counters for
+`get_stats`) and `BackendLease` (the backend stays open while anything uses it).
 """
 
 from __future__ import annotations
@@ -16,33 +21,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+from producer.client.backend_lease import BackendLease
 from producer.client.backends import RunBackend, Ticket, make_backend
+from producer.client.background_runs import BackgroundRuns, Undelivered
 from producer.client.callbacks import Callback, CallbackInvoker
 from producer.client.embedded import EmbeddedScheduler, LaunchingDecider
-from producer.client.registry import checkpoint_catalog, lookup_checkpoint
+from producer.client.halt_policy import HaltPolicy
+from producer.client.registry import checkpoint_catalog
+from producer.client.runner_checkpoints import RunnerCheckpoints
 from producer.client.runner_config import AsyncRunnerConfig
+from producer.client.runner_stats import RunnerStats
 from shared.checkpoint import Checkpoint, new_run_id
-from shared.errors import CheckfleetError, ConfigError, ExecutionError
+from shared.errors import CheckfleetError, UndeliveredRunError
 from shared.job import RunRequest
-from shared.models import CheckpointResult, CheckpointStatus
+from shared.models import CheckpointResult
 from shared.settings import Settings
 from shared.validation import error_result
 
 logger = logging.getLogger(__name__)
-
-
-class UndeliveredRunError(ExecutionError):
-    """A run whose result the runner could not deliver: still running at stop, or finished
-    with no room left in the result queue. `run_id` finds it on the fleet's results stream."""
-
-    def __init__(self, message: str, *, run_id: str, checkpoint: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
-        self.checkpoint = checkpoint
 
 
 class AsyncCheckpointRunner:
@@ -59,7 +58,7 @@ class AsyncCheckpointRunner:
     ) -> None:
         self.config = config or AsyncRunnerConfig()
         self._settings = settings or Settings.from_env()
-        self._checkpoints: dict[str, Checkpoint] = {}
+        self._checkpoints = RunnerCheckpoints()
         self.backend: RunBackend = backend or make_backend(
             self.config.backend,
             settings=self._settings,
@@ -72,48 +71,39 @@ class AsyncCheckpointRunner:
             self.config.result_queue_size
         )
         self._slots = asyncio.Semaphore(self.config.max_concurrent_checkpoints)
-        self._runs: dict[asyncio.Task[None], Ticket] = {}
         self._changed = asyncio.Event()
+        self._runs = BackgroundRuns(self._changed)
+        self._halt_policy = HaltPolicy(
+            stop_on_error=self.config.stop_on_error,
+            max_consecutive_failures=self.config.max_consecutive_failures,
+        )
+        self._stats = RunnerStats()
+        self._lease = BackendLease(self.backend, running=lambda: self._running)
         self._triggers: EmbeddedScheduler | None = None
         self._running = False
         self._halt_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        #: Results in hand whose run waits for room in the queue, by run id.
-        self._held: dict[str, CheckpointResult] = {}
-        self._on_demand = 0
-        self._depth_task: asyncio.Task[None] | None = None
-        self._queue_depth: int | None = None
-        self._by_status: Counter[str] = Counter()
-        self._dropped = 0
-        self._undelivered = 0
-        self._consecutive_errors = 0
 
     # -- registration ----------------------------------------------------------------------
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Register `checkpoint`; its triggers are evaluated while the runner runs."""
-        known = self._checkpoints.get(checkpoint.name)
-        if known is not None and known is not checkpoint:
-            raise ConfigError(f"a checkpoint named {checkpoint.name!r} is already registered")
-        if checkpoint.triggers and self.backend.kind == "redis":
-            checkpoint.to_spec()  # SpecError now, rather than at every firing
-        self._checkpoints[checkpoint.name] = checkpoint
+        self._checkpoints.add(checkpoint, travels_as_spec=self.backend.kind == "redis")
         if self._running and self._triggers is not None:
             self._triggers.start(checkpoint)
 
     def remove_checkpoint(self, checkpoint: Checkpoint | str) -> Checkpoint | None:
         """Unregister a checkpoint (by name or object) and stop evaluating its triggers; its
         runs in flight still deliver their results."""
-        name = checkpoint if isinstance(checkpoint, str) else checkpoint.name
-        removed = self._checkpoints.pop(name, None)
+        removed = self._checkpoints.remove(checkpoint)
         if removed is not None and self._triggers is not None:
-            self._spawn(self._triggers.stop(name))
+            self._spawn(self._triggers.stop(removed.name))
         return removed
 
     @property
     def checkpoints(self) -> list[Checkpoint]:
-        return list(self._checkpoints.values())
+        return list(self._checkpoints)
 
     @property
     def running(self) -> bool:
@@ -139,9 +129,11 @@ class AsyncCheckpointRunner:
             keys=self._settings.keys,
             consumer=self.backend.trigger_consumer,
         )
-        for checkpoint in self._checkpoints.values():
+        for checkpoint in self._checkpoints:
             self._triggers.start(checkpoint)
-        self._depth_task = asyncio.create_task(self._refresh_queue_depth(), name="queue depth")
+        self._stats.start_refreshing(
+            self.backend.queue_depth, interval_s=max(1.0, self.config.trigger_poll_interval)
+        )
         self._changed.set()
         logger.info(
             "runner started on the %s backend with %d checkpoint(s)",
@@ -168,29 +160,18 @@ class AsyncCheckpointRunner:
     ) -> None:
         ticket = self.backend.adopt(checkpoint, request)
         task = asyncio.create_task(self._complete(ticket), name=f"run {ticket.run_id}")
-        self._runs[task] = ticket
-
-        def forget(task: asyncio.Task[None]) -> None:
-            self._forget_run(task)
-            on_done()
-
-        task.add_done_callback(forget)
-
-    def _forget_run(self, task: asyncio.Task[None]) -> None:
-        self._runs.pop(task, None)
-        self._changed.set()
+        self._runs.track(task, ticket, on_done)
 
     async def _complete(self, ticket: Ticket) -> None:
         """Wait for a background run and deliver its result; holds the run's slot."""
         try:
             result = await self._wait(ticket)
             await self._on_result(result)
-            self._count(result)
-            self._held[ticket.run_id] = result
+            self._stats.count(result)
+            self._runs.hold(result)
             # Blocks while the queue is full: the slot stays taken, so no new run starts.
             await self._result_queue.put(result)
-            del self._held[ticket.run_id]
-            self._changed.set()
+            self._runs.delivered(result)
             self._after_result(result)
         finally:
             self._slots.release()
@@ -201,40 +182,19 @@ class AsyncCheckpointRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the backend boundary: report, keep the runner going
-            await self._report_error(exc)
+            await self._on_error(exc)
             message = f"could not get the result: {type(exc).__name__}: {exc}"
             return error_result(ticket.checkpoint_name, run_id=ticket.run_id, message=message)
 
-    def _count(self, result: CheckpointResult) -> None:
-        self._by_status[result.status.value] += 1
-
     def _after_result(self, result: CheckpointResult) -> None:
-        if result.status is CheckpointStatus.ERROR:
-            self._consecutive_errors += 1
-        else:
-            self._consecutive_errors = 0
-        reason = None
-        if self.config.stop_on_error and result.status is CheckpointStatus.ERROR:
-            reason = f"run {result.run_id} of {result.checkpoint_name!r} ended in error"
-        elif self._consecutive_errors >= self.config.max_consecutive_failures:
-            reason = f"{self._consecutive_errors} runs in a row ended in error"
+        reason = self._halt_policy.observe(result)
         if reason and self._running and self._halt_task is None:
             logger.error("stopping the runner: %s", reason)
             self._halt_task = asyncio.create_task(self._halt(reason), name="runner halt")
 
     async def _halt(self, reason: str) -> None:
-        await self._report_error(CheckfleetError(f"runner stopped: {reason}"))
+        await self._on_error(CheckfleetError(f"runner stopped: {reason}"))
         await self.stop_async()
-
-    async def _report_error(self, error: BaseException) -> None:
-        await self._on_error(error)
-
-    async def _refresh_queue_depth(self) -> None:
-        interval_s = max(1.0, self.config.trigger_poll_interval)
-        while True:
-            with contextlib.suppress(Exception):
-                self._queue_depth = await self.backend.queue_depth()
-            await asyncio.sleep(interval_s)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -274,42 +234,25 @@ class AsyncCheckpointRunner:
         try:
             if self._triggers is not None:
                 await self._triggers.stop_all()
-            if self._depth_task is not None:
-                self._depth_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._depth_task
-            await self._drain_runs()
+            await self._stats.stop_refreshing()
+            for run in await self._runs.drain(self.config.graceful_shutdown_timeout):
+                await self._report_undelivered(run)
         finally:
             self._running = False
             self._changed.set()
-            if not self._on_demand:
-                await self.backend.aclose()
+            await self._lease.release_background()
             logger.info("runner stopped")
 
-    async def _drain_runs(self) -> None:
-        pending = set(self._runs)
-        if pending:
-            _done, pending = await asyncio.wait(
-                pending, timeout=self.config.graceful_shutdown_timeout
-            )
-        for task in pending:
-            ticket = self._runs.get(task)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            if ticket is not None:
-                await self._report_undelivered(ticket)
-
-    async def _report_undelivered(self, ticket: Ticket) -> None:
-        held = self._held.pop(ticket.run_id, None)
+    async def _report_undelivered(self, run: Undelivered) -> None:
+        ticket, held = run.ticket, run.held
         if held is not None:
-            self._dropped += 1
+            self._stats.dropped += 1
             where = (
                 f"it ended ({held.status.value}) and went to the result callback, but the"
                 " result queue stayed full"
             )
         else:
-            self._undelivered += 1
+            self._stats.undelivered += 1
             where = (
                 "it goes on on the fleet; its result will be on the results stream"
                 if self.backend.kind == "redis"
@@ -320,7 +263,7 @@ class AsyncCheckpointRunner:
             f" graceful shutdown timeout ({self.config.graceful_shutdown_timeout} s): {where}"
         )
         logger.warning(message)
-        await self._report_error(
+        await self._on_error(
             UndeliveredRunError(message, run_id=ticket.run_id, checkpoint=ticket.checkpoint_name)
         )
 
@@ -332,18 +275,12 @@ class AsyncCheckpointRunner:
         """Run one checkpoint (registered name, process-registered name, or object) now and
         return its result; the result callback sees it too. Never raises but for cancellation:
         a problem gives a result with status ``error``."""
-        target = self._resolve(checkpoint)
+        target = self._checkpoints.resolve(checkpoint)
         run_id = new_run_id()
         # Outside start/stop the backend is open only while on-demand runs are in flight.
-        self._on_demand += 1
-        try:
-            async with self._slots:
-                result = await self._submit_and_wait(target, run_id, context)
-        finally:
-            self._on_demand -= 1
-            if not self._on_demand and not self._running:
-                await self.backend.aclose()
-        self._count(result)
+        async with self._lease.on_demand(), self._slots:
+            result = await self._submit_and_wait(target, run_id, context)
+        self._stats.count(result)
         await self._on_result(result)
         return result
 
@@ -354,7 +291,7 @@ class AsyncCheckpointRunner:
             await self.backend.open()
             ticket = await self.backend.submit(target, run_id=run_id, context=context)
         except Exception as exc:  # Redis unreachable, say: report as a result
-            await self._report_error(exc)
+            await self._on_error(exc)
             message = f"could not submit the run: {type(exc).__name__}: {exc}"
             return error_result(_name_of(target), run_id=run_id, message=message)
         return await self._wait(ticket)
@@ -364,27 +301,17 @@ class AsyncCheckpointRunner:
     ) -> list[CheckpointResult]:
         """Run every registered checkpoint once, concurrently within the limit; results in
         registration order."""
-        return await self.run_many_async(list(self._checkpoints.values()), context=context)
+        return await self.run_many_async(list(self._checkpoints), context=context)
 
     async def run_many_async(
         self, checkpoints: list[Checkpoint | str] | Any, context: Mapping[str, Any] | None = None
     ) -> list[CheckpointResult]:
         """Run `checkpoints` once each, concurrently within the limit; results in their order.
         The backend stays open across the batch."""
-        self._on_demand += 1
-        try:
+        async with self._lease.on_demand():
             return list(
                 await asyncio.gather(*(self.run_once_async(cp, context) for cp in checkpoints))
             )
-        finally:
-            self._on_demand -= 1
-            if not self._on_demand and not self._running:
-                await self.backend.aclose()
-
-    def _resolve(self, checkpoint: Checkpoint | str) -> Checkpoint | str:
-        if isinstance(checkpoint, Checkpoint):
-            return checkpoint
-        return self._checkpoints.get(checkpoint) or lookup_checkpoint(checkpoint) or checkpoint
 
     # -- statistics ------------------------------------------------------------------------
 
@@ -396,14 +323,12 @@ class AsyncCheckpointRunner:
             "pending_tasks": len(self._runs),
             "queued_results": self._result_queue.qsize(),
             "backend": self.backend.kind,
-            "results_by_status": {
-                status.value: self._by_status[status.value] for status in CheckpointStatus
-            },
-            "dropped_results": self._dropped,
-            "undelivered_runs": self._undelivered,
+            "results_by_status": self._stats.by_status(),
+            "dropped_results": self._stats.dropped,
+            "undelivered_runs": self._stats.undelivered,
             "callback_errors": self._on_result.failures + self._on_error.failures,
-            "consecutive_errors": self._consecutive_errors,
-            "redis_queue_depth": self._queue_depth,
+            "consecutive_errors": self._halt_policy.consecutive_errors,
+            "redis_queue_depth": self._stats.queue_depth,
         }
 
 

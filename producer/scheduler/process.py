@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 from redis.asyncio import Redis
@@ -22,10 +21,6 @@ from shared.plugins import import_plugins
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-#: Exit code of the test-only fault hook (see `fault_hook`).
-FAULT_EXIT_CODE = 70
-
 
 #: Attempts of one command before the error reaches the scheduler's loops. Deliberately fewer
 #: than `shared.redis_connection.RECONNECT_ATTEMPTS`: the loops log the outage and back off
@@ -52,20 +47,6 @@ def load(settings: Settings) -> list[Checkpoint]:
         logger.warning("CHECKFLEET_CHECKPOINTS is not set: serving requests only")
         return []
     return load_checkpoints(settings.checkpoints)
-
-
-def fault_hook(name: str | None) -> ReadHook | None:
-    """A test-only fault: ``exit-after-request-read`` ends the process abruptly after it read
-    a request and before it enqueued it (what a crash there would do)."""
-    if name != "exit-after-request-read":
-        return None
-
-    def crash(entry_id: str) -> None:
-        logger.warning("fault hook: exiting after reading request %s", entry_id)
-        logging.shutdown()
-        os._exit(FAULT_EXIT_CODE)
-
-    return crash
 
 
 async def serve(

@@ -2,7 +2,8 @@
 
 Any service, in any language, XADDs an entry with the fields ``checkpoint`` (a name),
 optionally ``run_id`` and ``context`` (a JSON object as text). Schedulers read the stream
-through one consumer group (`Keys.schedulers_group`), so each entry is handled by one of them:
+through one consumer group (`Keys.schedulers_group`, read with `shared.stream_group`), so each
+entry is handled by one of them:
 
 - a well-formed entry is enqueued with its ``run_id`` as job id (``request-<entry id>`` when it
   has none, so an entry delivered twice still runs once), then acknowledged. A scheduler that
@@ -25,20 +26,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from shared.checkpoint import OverlapPolicy
-from shared.errors import SignatureError
+from shared.errors import MalformedRequestError, SignatureError
 from shared.firing.base import Firing, FiringDecider, Outcome
 from shared.firing.run_request import request_run_id
 from shared.job import RunRequest
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
+from shared.stream_group import FROM_START, StreamEntry, StreamGroup
 from shared.trust.limits import nesting_problem
 from shared.trust.provenance import origin_for
 from shared.trust.signing import SIGNATURE_FIELD, SIGNED_AT_FIELD, verify_fields
@@ -50,17 +51,11 @@ logger = logging.getLogger(__name__)
 REQUEST_FIELDS = ("checkpoint", "run_id", "context", SIGNED_AT_FIELD, SIGNATURE_FIELD)
 #: The largest entry accepted unless the scheduler says otherwise (CHECKFLEET_MAX_REQUEST_BYTES).
 DEFAULT_MAX_REQUEST_BYTES = 1 << 20
-#: Bytes of each field a dead letter keeps.
-DEAD_LETTER_FIELD_BYTES = 4_096
 #: Value of the ``source`` field of dead letters written for requests.
 DEAD_LETTER_SOURCE = "request"
 
 #: Called with an entry id after the entry was read and before it is enqueued (a test seam).
 ReadHook = Callable[[str], None]
-
-
-class MalformedRequest(ValueError):
-    """A request entry that cannot become a run; the message says what is wrong."""
 
 
 def parse_request(
@@ -71,11 +66,11 @@ def parse_request(
     signing_key: str | None = None,
     signature_max_age_s: float = 86_400.0,
 ) -> RunRequest:
-    """The run request an entry asks for; `MalformedRequest` naming the bad field (or the
+    """The run request an entry asks for; `MalformedRequestError` naming the bad field (or the
     size, the nesting or the signature that is wrong)."""
     size = sum(len(key) + len(value) for key, value in raw_fields.items())
     if size > max_bytes:
-        raise MalformedRequest(
+        raise MalformedRequestError(
             f"the entry holds {size:,} bytes, more than the {max_bytes:,} allowed"
             " (CHECKFLEET_MAX_REQUEST_BYTES)"
         )
@@ -85,31 +80,31 @@ def parse_request(
             key = _decode(raw_key)
             fields[key] = _decode(raw_value)
         except UnicodeDecodeError:
-            raise MalformedRequest(f"field {raw_key!r} is not UTF-8 text") from None
+            raise MalformedRequestError(f"field {raw_key!r} is not UTF-8 text") from None
     unknown = sorted(set(fields) - set(REQUEST_FIELDS))
     if unknown:
         known = ", ".join(REQUEST_FIELDS)
-        raise MalformedRequest(f"unknown field {unknown[0]!r}; known: {known}")
+        raise MalformedRequestError(f"unknown field {unknown[0]!r}; known: {known}")
     if signing_key is not None:
         try:
             verify_fields(signing_key, fields, max_age_s=signature_max_age_s)
         except SignatureError as exc:
-            raise MalformedRequest(str(exc)) from None
+            raise MalformedRequestError(str(exc)) from None
     if not fields.get("checkpoint", "").strip():
-        raise MalformedRequest("field 'checkpoint' is missing or empty")
+        raise MalformedRequestError("field 'checkpoint' is missing or empty")
     context: Any = {}
     if "context" in fields:
         try:
             context = json.loads(fields["context"])
         except json.JSONDecodeError as exc:
-            raise MalformedRequest(f"field 'context' is not valid JSON: {exc}") from None
+            raise MalformedRequestError(f"field 'context' is not valid JSON: {exc}") from None
         except RecursionError:
-            raise MalformedRequest("field 'context' is nested too deeply") from None
+            raise MalformedRequestError("field 'context' is nested too deeply") from None
         if not isinstance(context, dict):
-            raise MalformedRequest("field 'context' must be a JSON object")
+            raise MalformedRequestError("field 'context' must be a JSON object")
         problem = nesting_problem(context)
         if problem is not None:
-            raise MalformedRequest(f"field 'context' is {problem}")
+            raise MalformedRequestError(f"field 'context' is {problem}")
     try:
         return RunRequest(
             checkpoint=fields["checkpoint"],
@@ -122,24 +117,11 @@ def parse_request(
             f"field {'.'.join(str(part) for part in error['loc'])!r}: {error['msg']}"
             for error in exc.errors()
         )
-        raise MalformedRequest(problems) from None
+        raise MalformedRequestError(problems) from None
 
 
 def _decode(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _payload(raw_fields: dict[Any, Any]) -> bytes:
-    # Cut before decoding: a huge entry must not be copied whole into a dead letter.
-    readable = {
-        _decode_lossy(key[:DEAD_LETTER_FIELD_BYTES]): _decode_lossy(value[:DEAD_LETTER_FIELD_BYTES])
-        for key, value in (raw_fields or {}).items()
-    }
-    return json.dumps(readable, sort_keys=True).encode("utf-8")
-
-
-def _decode_lossy(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 class RequestConsumer:
@@ -161,92 +143,46 @@ class RequestConsumer:
         signature_max_age_s: float = 86_400.0,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ) -> None:
-        self._redis = redis
-        self._keys = keys
+        self._group = StreamGroup(
+            redis,
+            keys.requests,
+            keys.schedulers_group,
+            consumer,
+            start_id=FROM_START,  # no request written before the first scheduler is missed
+            claim_idle_ms=int(claim_idle_s * 1000),
+            count=batch_size,
+            dead_letters=publisher,
+            dead_letter_source=DEAD_LETTER_SOURCE,
+        )
         self._decider = decider
-        self._publisher = publisher
         self.consumer = consumer
-        self._claim_idle_ms = int(claim_idle_s * 1000)
         self._block_ms = block_ms
-        self._batch_size = batch_size
         self._on_read = on_read
         self._signing_key = signing_key
         self._signature_max_age_s = signature_max_age_s
         self._max_request_bytes = max_request_bytes
-        self._group_ready = False
-        self._recovered = False
         self.enqueued = 0
         self.duplicates = 0
         self.dead_lettered = 0
 
     async def ensure_group(self) -> None:
         """Create the consumer group (from the stream's start: no request is missed)."""
-        if self._group_ready:
-            return
-        try:
-            await self._redis.xgroup_create(
-                self._keys.requests, self._keys.schedulers_group, "0", mkstream=True
-            )
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-        self._group_ready = True
+        await self._group.ensure()
 
     async def step(self) -> int:
         """Handle what is ready: own pending entries once, claimable ones, then new ones
         (waiting up to `block_ms` for them). Returns how many entries were handled."""
-        try:
-            return await self._step()
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
-            self._group_ready = False  # the stream was deleted: recreate the group next time
-            return 0
+        entries = await self._group.read(block_ms=self._block_ms)
+        for entry in entries:
+            await self.handle(entry)
+        return len(entries)
 
-    async def _step(self) -> int:
-        await self.ensure_group()
-        stream, group = self._keys.requests, self._keys.schedulers_group
-        handled = 0
-        if not self._recovered:  # entries this consumer read before and never acknowledged
-            reply = await self._redis.xreadgroup(
-                group, self.consumer, {stream: "0"}, count=self._batch_size
-            )
-            handled += await self._handle_all(_entries(reply))
-            self._recovered = handled < self._batch_size
-        claimed = await self._redis.xautoclaim(
-            stream,
-            group,
-            self.consumer,
-            min_idle_time=self._claim_idle_ms,
-            count=self._batch_size,
-        )
-        handled += await self._handle_all(claimed[1])
-        if handled:
-            block_ms = None  # more may be waiting: do not sleep on the stream
-        else:
-            block_ms = self._block_ms
-        reply = await self._redis.xreadgroup(
-            group, self.consumer, {stream: ">"}, count=self._batch_size, block=block_ms
-        )
-        handled += await self._handle_all(_entries(reply))
-        return handled
-
-    async def _handle_all(self, entries: Iterable[Any]) -> int:
-        count = 0
-        for raw_id, raw_fields in entries:
-            await self.handle(_decode_lossy(raw_id), raw_fields)
-            count += 1
-        return count
-
-    async def handle(self, entry_id: str, raw_fields: dict[Any, Any] | None) -> None:
+    async def handle(self, entry: StreamEntry) -> None:
         """Enqueue or dead-letter one entry, then acknowledge it."""
-        if raw_fields is None:  # deleted from the stream while pending: nothing to run
-            await self._ack(entry_id)
-            return
         try:
             request = parse_request(
-                entry_id,
-                raw_fields,
+                entry.entry_id,
+                entry.fields,
                 max_bytes=self._max_request_bytes,
                 signing_key=self._signing_key,
                 signature_max_age_s=self._signature_max_age_s,
@@ -254,17 +190,14 @@ class RequestConsumer:
         except Exception as exc:  # any entry that cannot become a run: never retried
             reason = (
                 str(exc)
-                if isinstance(exc, MalformedRequest)
-                else (f"the entry cannot be read: {type(exc).__name__}: {exc}")
+                if isinstance(exc, MalformedRequestError)
+                else f"the entry cannot be read: {type(exc).__name__}: {exc}"
             )
-            await self._publisher.dead_letter(
-                reason, _payload(raw_fields), source=DEAD_LETTER_SOURCE, entry_id=entry_id
-            )
+            await self._group.dead_letter(entry, reason)
             self.dead_lettered += 1
-            await self._ack(entry_id)
             return
         if self._on_read is not None:
-            self._on_read(entry_id)
+            self._on_read(entry.entry_id)
         assert request.run_id is not None  # parse_request always sets it
         outcome = await self._decider.decide(
             Firing(
@@ -274,25 +207,15 @@ class RequestConsumer:
                 overlap=OverlapPolicy.ALLOW,
             )
         )
-        await self._ack(entry_id)
+        await self._group.ack([entry.entry_id])
         if outcome is Outcome.DUPLICATE:
             self.duplicates += 1
-            logger.info("request %s: run %s exists already", entry_id, request.run_id)
+            logger.info("request %s: run %s exists already", entry.entry_id, request.run_id)
         else:
             self.enqueued += 1
             logger.info(
                 "request %s: enqueued run %s of %s",
-                entry_id,
+                entry.entry_id,
                 request.run_id,
                 request.checkpoint_label,
             )
-
-    async def _ack(self, entry_id: str) -> None:
-        await self._redis.xack(self._keys.requests, self._keys.schedulers_group, entry_id)
-
-
-def _entries(reply: Any) -> list[Any]:
-    entries: list[Any] = []
-    for _stream, stream_entries in reply or []:
-        entries.extend(stream_entries)
-    return entries

@@ -3,7 +3,8 @@ from the same scan plan polars would run (`shared.pushdown.compiler` translates 
 
 from __future__ import annotations
 
-from shared.pushdown.compiler import NotPushableError, compile_reduction, compile_row
+from shared.errors import NotPushableError
+from shared.pushdown.compiler import compile_reduction, compile_row
 from shared.pushdown.runner import pushed_down_row
 
 __all__ = ["NotPushableError", "compile_reduction", "compile_row", "pushed_down_row"]

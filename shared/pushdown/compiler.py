@@ -19,16 +19,13 @@ from typing import Any
 
 import polars as pl
 
+from shared.errors import NotPushableError
 from shared.sources.sql import quote_identifier
 
 _COMPARISONS = {"Eq": "=", "NotEq": "<>", "Lt": "<", "LtEq": "<=", "Gt": ">", "GtEq": ">="}
 _LOGICAL = {"And": "AND", "Or": "OR", "LogicalAnd": "AND", "LogicalOr": "OR"}
 _EPOCH = date(1970, 1, 1)
 _UNIT_PER_SECOND = {"Microseconds": 1_000_000, "Milliseconds": 1_000, "Nanoseconds": 1_000_000_000}
-
-
-class NotPushableError(Exception):
-    """The expression uses something this compiler does not translate exactly."""
 
 
 def expression_tree(expr: pl.Expr) -> Any:

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from shared.errors import SourceError
+from shared.errors import NotPushableError, SourceError
 from shared.pushdown.compiler import (
-    NotPushableError,
     compile_reduction,
     compile_row,
     expression_tree,

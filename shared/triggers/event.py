@@ -1,7 +1,8 @@
 """`EventTrigger`: fires on entries of a Redis stream, read through a consumer group.
 
 Several schedulers share one consumer group per (checkpoint, trigger), named by
-`Keys.trigger_group`, so each entry fires once across the fleet. Nothing is lost when a
+`Keys.trigger_group` and read through `shared.stream_group`, so each entry fires once across
+the fleet. Nothing is lost when a
 scheduler dies: an entry stays pending in the group until the driver calls `acknowledge_async`
 after it enqueued the run; entries pending longer than `claim_idle_s` (their scheduler died, or
 never acknowledged) are claimed and delivered again, and on start a scheduler first re-reads
@@ -33,6 +34,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.async_base.trigger import AsyncBaseTrigger, TriggerConfig, TriggerResult
 from shared.errors import BackendUnavailableError, ConfigError
+from shared.stream_group import FROM_NOW, FROM_START, StreamEntry, StreamGroup
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -64,10 +66,6 @@ class EventConfig(TriggerConfig):
         return self
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
 def entry_time(entry_id: str) -> datetime:
     """When Redis added the entry (the milliseconds part of its id)."""
     return datetime.fromtimestamp(int(entry_id.split("-", 1)[0]) / 1000, UTC)
@@ -94,8 +92,7 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
         self._config = self._validate_config(
             EventConfig, self._config.model_dump(exclude_unset=True)
         )
-        self._group_ready = False
-        self._recovered = False
+        self._reader: StreamGroup | None = None
         #: Matching entries delivered to us and not yet fired, oldest first.
         self._buffer: dict[str, dict[str, str]] = {}
         self._first_arrival = 0.0
@@ -129,12 +126,13 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
 
     async def start_async(self) -> None:
         await super().start_async()
-        await self._call(self._ensure_group())
+        await self._call(self._stream_group.ensure())
 
     async def stop_async(self) -> None:
-        # Unfired entries stay pending in Redis; a restart re-reads them (see `_recovered`).
+        # Unfired entries stay pending in Redis; a restart re-reads them from the start.
         self._buffer.clear()
-        self._recovered = False
+        if self._reader is not None:
+            self._reader.rewind_pending()
         await super().stop_async()
 
     async def should_trigger_async(self) -> TriggerResult:
@@ -150,7 +148,7 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
         """XACK the entries of a firing, once its run was enqueued."""
         ids = [str(entry_id) for entry_id in result.context.get("event_ids", [])]
         if result.should_run and ids:
-            await self._call(self._ack(ids))
+            await self._call(self._stream_group.ack(ids))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -168,81 +166,46 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
                 f"event trigger {self.name!r}: stream {self.config.stream!r}: {exc}"
             ) from exc
 
-    async def _ensure_group(self) -> None:
-        if self._group_ready:
-            return
-        start_id = "$" if self.config.start_from == "new" else "0"
-        try:
-            await self.redis.xgroup_create(self.config.stream, self.group, start_id, mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):  # another scheduler created it first: fine
-                raise
-        self._group_ready = True
-
-    async def _collect(self) -> None:
-        """Read what is ready (own pending after a restart, claimable, new), filter, buffer."""
-        try:
-            if not self._recovered:
-                await self._take(await self._read_own_pending())
-                self._recovered = True
-            claimed = await self.redis.xautoclaim(
+    @property
+    def _stream_group(self) -> StreamGroup:
+        """The consumer-group reader, made on first use and again after a new binding (which
+        gives the client and the names)."""
+        reader = self._reader
+        if (
+            reader is None
+            or reader.redis is not self.redis
+            or (reader.group, reader.consumer) != (self.group, self.consumer)
+        ):
+            reader = self._reader = StreamGroup(
+                self.redis,
                 self.config.stream,
                 self.group,
                 self.consumer,
-                min_idle_time=int(self.config.claim_idle_s * 1000),
+                start_id=FROM_NOW if self.config.start_from == "new" else FROM_START,
+                claim_idle_ms=int(self.config.claim_idle_s * 1000),
                 count=self.config.batch_size,
             )
-            await self._take(claimed[1])
-            fresh = await self.redis.xreadgroup(
-                self.group,
-                self.consumer,
-                {self.config.stream: ">"},
-                count=self.config.batch_size,
-            )
-            for _stream, entries in fresh or []:
-                await self._take(entries)
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
-            self._group_ready = False  # the stream or group was deleted: recreate it
-            await self._ensure_group()
+        return reader
 
-    async def _read_own_pending(self) -> list[Any]:
-        entries: list[Any] = []
-        last_id = "0"
-        while True:
-            reply = await self.redis.xreadgroup(
-                self.group,
-                self.consumer,
-                {self.config.stream: last_id},
-                count=self.config.batch_size,
-            )
-            page = reply[0][1] if reply else []
-            entries.extend(page)
-            if len(page) < self.config.batch_size:
-                return entries
-            last_id = _text(page[-1][0])
+    async def _collect(self) -> None:
+        """Read what is ready (own pending after a restart, claimable, new), filter, buffer."""
+        await self._take(await self._stream_group.read())
 
-    async def _take(self, raw_entries: Iterable[Any]) -> None:
+    async def _take(self, entries: Iterable[StreamEntry]) -> None:
         """Buffer matching entries; acknowledge the others (they will never fire)."""
         ignored: list[str] = []
         now = time.monotonic()
-        for raw_id, raw_fields in raw_entries:
-            entry_id = _text(raw_id)
-            if raw_fields is None:  # deleted from the stream while pending
-                ignored.append(entry_id)
-                continue
-            fields = {_text(key): _text(value) for key, value in raw_fields.items()}
+        for entry in entries:
+            fields = entry.text_fields()
             if not self._matches(fields):
-                ignored.append(entry_id)
+                ignored.append(entry.entry_id)
                 continue
-            if entry_id not in self._buffer:
+            if entry.entry_id not in self._buffer:
                 if not self._buffer:
                     self._first_arrival = now
                 self._last_arrival = now
-                self._buffer[entry_id] = fields
-        if ignored:
-            await self._ack(ignored)
+                self._buffer[entry.entry_id] = fields
+        await self._stream_group.ack(ignored)
 
     def _matches(self, fields: dict[str, str]) -> bool:
         for name, wanted in self.config.filters.items():
@@ -250,9 +213,6 @@ class EventTrigger(AsyncBaseTrigger[EventConfig]):
             if fields.get(name) not in allowed:
                 return False
         return True
-
-    async def _ack(self, ids: list[str]) -> None:
-        await self.redis.xack(self.config.stream, self.group, *ids)
 
     # -- deciding ------------------------------------------------------------------------------
 

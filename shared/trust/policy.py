@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.actions.base import BuiltinAction
 from shared.envvars import expand_env_tree
 from shared.errors import ConfigError, SpecRefusedError
 from shared.settings import Settings
@@ -148,10 +147,13 @@ class InlineSpecPolicy:
             if not isinstance(spec, Mapping) or spec.get(TYPE_FIELD) not in ACTIONS:
                 continue  # the build refuses it as malformed before anything runs
             cls = ACTIONS.get(spec[TYPE_FIELD])
-            if not issubclass(cls, BuiltinAction):
-                continue  # registered by an operator's plugin: trusted like the plugin
+            # The built-in actions declare what they reach (`BuiltinAction.reach_fields`); a
+            # type an operator's plugin registered without it is trusted like the plugin.
+            reach = getattr(cls, "reach_fields", ())
+            if not reach:
+                continue
             defaults = cls._default_config()
-            for field, kind in cls.reach_fields:
+            for field, kind in reach:
                 value = spec.get(field, getattr(defaults, field, None))
                 if not isinstance(value, str) or not value or "${" in value:
                     continue

@@ -6,18 +6,12 @@ thread; `error_result` builds an ``error`` result the same way everywhere.
 
 from __future__ import annotations
 
-from shared.validation.engine import (
-    RunCancelledError,
-    evaluate_scan,
-    validate_checkpoint,
-    validate_with_timeout,
-)
+from shared.validation.engine import evaluate_scan, validate_checkpoint
 from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
 from shared.validation.plan import ENGINE, ScanPlan, plan_scan, run_scan
 
 __all__ = [
     "ENGINE",
-    "RunCancelledError",
     "ScanPlan",
     "decide_status",
     "error_result",
@@ -27,5 +21,4 @@ __all__ = [
     "run_metadata",
     "run_scan",
     "validate_checkpoint",
-    "validate_with_timeout",
 ]

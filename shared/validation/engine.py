@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import JsonValue
 
-from shared.errors import CheckfleetError, CheckpointTimeoutError, SourceError
+from shared.errors import CheckfleetError, RunCancelledError, SourceError
 from shared.models import CheckpointResult, ValidationIssue, utc_now
 from shared.pushdown import pushed_down_row
 from shared.sources import DataSource, resolve_source
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
     from shared.validators.history import DistributionHistory
 
 logger = logging.getLogger(__name__)
-
-
-class RunCancelledError(CheckfleetError):
-    """The run was cancelled through its `cancel` event."""
 
 
 def _check_cancel(cancel: threading.Event | None, stage: str) -> None:
@@ -156,41 +152,3 @@ def evaluate_scan(
         "validators": figures,
     }
     return issues, statistics
-
-
-def validate_with_timeout(
-    checkpoint: Checkpoint,
-    *,
-    run_id: str,
-    context: Mapping[str, Any] | None = None,
-    timeout_s: float | None,
-) -> CheckpointResult:
-    """`validate_checkpoint` in a helper thread, abandoned with an ``error`` result after
-    `timeout_s` (the run is cancelled; the scan in progress ends in the background)."""
-    valid_timeout = (
-        isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool) and timeout_s > 0
-    )
-    if timeout_s is None or not valid_timeout:  # validate() reports a bad timeout
-        return validate_checkpoint(checkpoint, run_id=run_id, context=context)
-    started = time.perf_counter()
-    cancel = threading.Event()
-    outcome: list[CheckpointResult] = []
-
-    def work() -> None:
-        outcome.append(
-            validate_checkpoint(checkpoint, run_id=run_id, context=context, cancel=cancel)
-        )
-
-    thread = threading.Thread(target=work, name=f"checkfleet-validate-{run_id}", daemon=True)
-    thread.start()
-    thread.join(timeout_s)
-    if outcome:
-        return outcome[0]
-    cancel.set()
-    return error_result(
-        checkpoint,
-        run_id=run_id,
-        message=str(CheckpointTimeoutError(str(checkpoint.name), float(timeout_s))),
-        context=context,
-        duration_ms=(time.perf_counter() - started) * 1000,
-    )

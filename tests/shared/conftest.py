@@ -1,5 +1,5 @@
-"""Fixtures for shared tests: a recording HTTP server, an SMTP server, a checkpoint result, an
-arq pool on the private Redis."""
+"""Fixtures for shared tests: a client of and an arq pool on the private Redis, a recording
+HTTP server, an SMTP server, a checkpoint result."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from arq.connections import ArqRedis
+from redis.asyncio import Redis
 
 from shared.actions.http import close_http_session
 from shared.models import CheckpointResult, CheckpointStatus
@@ -15,6 +16,13 @@ from shared.settings import Settings
 from tests.support.http_server import RecordingHTTPServer
 from tests.support.results import make_result
 from tests.support.smtp_server import LocalSMTPServer
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -1,22 +1,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from redis.asyncio import Redis
 
 from shared import codec
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.publishing import RESULT_FIELDS, ResultPublisher
 from shared.settings import Settings
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 def make_result(

@@ -11,8 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from producer.cli.render import EXIT_ERROR
-from shared.errors import CheckfleetError
-from shared.problems import SpecProblemsError
+from shared.errors import CheckfleetError, SpecProblemsError
 
 
 def stdout() -> Console:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -14,12 +13,9 @@ from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
-from shared.actions import close_http_session
-from shared.async_base import AsyncExecutionContext
-from shared.catalog import UnknownCheckpointError
 from shared.checkpoint import Checkpoint, new_run_id
 from shared.definitions import load_checkpoints
-from shared.errors import SpecError
+from shared.errors import SpecError, UnknownCheckpointError
 from shared.execution import CheckpointExecutor
 from shared.models import CheckpointResult
 from shared.plugins import import_plugins
@@ -76,22 +72,17 @@ async def run_all(
     checkpoints: Sequence[Checkpoint],
     on_done: Callable[[CheckpointResult], None] | None = None,
 ) -> list[CheckpointResult]:
-    """Every checkpoint run concurrently, with one thread pool and one action context;
-    `on_done` hears of each result as it comes."""
-    with ThreadPoolExecutor(4, thread_name_prefix="checkfleet-run") as pool:
-        async with AsyncExecutionContext() as context:
-            executor = CheckpointExecutor(thread_pool=pool, action_context=context)
+    """Every checkpoint run concurrently, through one executor (which closes the HTTP session
+    its actions opened on this loop); `on_done` hears of each result as it comes."""
+    async with CheckpointExecutor() as executor:
 
-            async def one(checkpoint: Checkpoint) -> CheckpointResult:
-                result = await executor.execute(checkpoint, run_id=new_run_id())
-                if on_done is not None:
-                    on_done(result)
-                return result
+        async def one(checkpoint: Checkpoint) -> CheckpointResult:
+            result = await executor.execute(checkpoint, run_id=new_run_id())
+            if on_done is not None:
+                on_done(result)
+            return result
 
-            try:
-                return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
-            finally:
-                await close_http_session()  # webhook and Slack actions opened it on this loop
+        return list(await asyncio.gather(*(one(cp) for cp in checkpoints)))
 
 
 async def run_with_progress(checkpoints: Sequence[Checkpoint]) -> list[CheckpointResult]:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 import typer
 
 from shared.errors import ConfigError
 from shared.logs import configure_logging
 from shared.settings import Settings
-
-#: Test-only: names a fault the scheduler injects on itself
-#: (see `producer.scheduler.process.fault_hook`).
-TEST_FAULT_VARIABLE = "CHECKFLEET_TEST_FAULT"
 
 
 def scheduler_command(
@@ -39,7 +34,7 @@ def scheduler_command(
     Start-up errors (settings, definitions) exit with code 2.
     """
     # Imported here: the other commands need none of the scheduler's modules.
-    from producer.scheduler.process import fault_hook, serve
+    from producer.scheduler.process import serve
     from producer.scheduler.scheduler import SchedulerOptions
 
     try:
@@ -55,8 +50,7 @@ def scheduler_command(
         poll_interval_s=poll_interval_s, claim_idle_s=claim_idle_s, serve_requests=requests
     )
     try:
-        hook = fault_hook(os.environ.get(TEST_FAULT_VARIABLE))
-        asyncio.run(serve(settings, options, on_request_read=hook))
+        asyncio.run(serve(settings, options))
     except ConfigError as exc:
         typer.echo(f"checkfleet scheduler: {exc}", err=True)
         raise typer.Exit(code=2) from None

@@ -15,8 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from producer.cli.dashboard import controls, live, pages
-from producer.cli.dashboard.data import FleetUnavailable, FleetView
+from producer.cli.dashboard.data import FleetView
 from producer.cli.dashboard.state import CONFIG, STREAMS, VIEW, DashboardConfig
+from shared.errors import FleetUnavailable
 
 logger = logging.getLogger(__name__)
 

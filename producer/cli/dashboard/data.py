@@ -24,7 +24,7 @@ from producer.client.dead_letters import DeadLetter, list_dead_letters
 from producer.client.recent_results import ResultFilter, recent_results
 from producer.client.result_stream import ResultEntry
 from shared import codec
-from shared.errors import DecodeError
+from shared.errors import DecodeError, FleetUnavailable
 from shared.fleet import FleetStats, read_fleet_stats
 from shared.models import CheckpointResult
 from shared.settings import Settings
@@ -38,10 +38,8 @@ TREND_RUNS = 20
 STREAM_WINDOW = 1000
 #: Runs a checkpoint page charts.
 CHART_RUNS = 100
-
-
-class FleetUnavailable(Exception):
-    """Redis did not answer; the message is shown on the page."""
+#: Figures of the store that the first charts (rows, duration) show already.
+CHARTED_ALREADY = {("run", "row_count"), ("run", "duration_ms")}
 
 
 @dataclass(slots=True)
@@ -153,6 +151,8 @@ class FleetView:
             return series
         figures: dict[str, Series] = {}
         for point in await self.store.figures(FigureQuery(checkpoint=checkpoint, runs=CHART_RUNS)):
+            if (point.validator, point.metric) in CHARTED_ALREADY:
+                continue
             where = f" {point.column}" if point.column else ""
             label = f"{point.validator}{where}: {point.metric}"
             figures.setdefault(label, Series(label)).points.append(

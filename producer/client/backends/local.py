@@ -6,15 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from redis.asyncio import Redis
 
 from producer.client.backends.base import Ticket, build_request, target_name
-from shared.actions import close_http_session, open_http_session
-from shared.actions.http import has_http_session
-from shared.async_base import AsyncExecutionContext
 from shared.catalog import CheckpointCatalog
 from shared.checkpoint import Checkpoint
 from shared.execution import CheckpointExecutor
@@ -26,8 +22,6 @@ from shared.validation import error_result
 
 #: Run ids remembered to recognise a firing submitted twice.
 REMEMBERED_RUN_IDS = 10_000
-#: Actions in flight per run slot, as on a worker.
-ACTIONS_PER_RUN = 4
 
 
 class LocalBackend:
@@ -38,10 +32,7 @@ class LocalBackend:
     def __init__(self, *, catalog: CheckpointCatalog | None = None, concurrency: int = 10) -> None:
         self._catalog = catalog or CheckpointCatalog()
         self._concurrency = concurrency
-        self._thread_pool: ThreadPoolExecutor | None = None
-        self._action_context: AsyncExecutionContext | None = None
         self._executor: CheckpointExecutor | None = None
-        self._owns_http_session = False
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._decider = MemoryFiringDecider()
         self._lock = asyncio.Lock()
@@ -58,30 +49,14 @@ class LocalBackend:
         async with self._lock:
             if self._executor is not None:
                 return
-            self._thread_pool = ThreadPoolExecutor(
-                max(2, min(8, self._concurrency)), thread_name_prefix="checkfleet-local"
-            )
-            self._action_context = AsyncExecutionContext(
-                max_concurrency=self._concurrency * ACTIONS_PER_RUN
-            )
-            self._owns_http_session = not has_http_session()
-            await open_http_session()
-            self._executor = CheckpointExecutor(
-                thread_pool=self._thread_pool, action_context=self._action_context
-            )
+            self._executor = await CheckpointExecutor(concurrency=self._concurrency).open()
 
     async def aclose(self) -> None:
         async with self._lock:
             if self._executor is None:
                 return
-            self._executor = None
-            if self._action_context is not None:
-                await self._action_context.aclose()
-            if self._thread_pool is not None:
-                # a timed-out validation thread was told to stop; do not wait for it
-                self._thread_pool.shutdown(wait=False, cancel_futures=True)
-            if self._owns_http_session:
-                await close_http_session()
+            executor, self._executor = self._executor, None
+            await executor.aclose()
 
     async def submit(
         self, target: Checkpoint | str, *, run_id: str, context: Mapping[str, Any] | None = None

@@ -111,6 +111,20 @@ async def test_a_group_delivers_each_entry_to_one_consumer_until_acked(
     assert await second.reclaim() == []  # acked entries are never handed out again
 
 
+async def test_a_consumer_restarted_under_its_name_resumes_with_its_pending_entries(
+    client: Redis, settings: Settings
+) -> None:
+    before = ResultGroup(client, "archive", "a1", settings.keys, block_ms=100)
+    await before.ensure_group()
+    await publish(client, settings, "p1", "p2", "p3")
+    assert len(await before.read(count=2)) == 2  # then it crashed without acking
+    assert await before.backlog() == 3
+    after = ResultGroup(client, "archive", "a1", settings.keys, block_ms=100)
+    assert [entry.run_id for entry in await after.read_pending()] == ["p1", "p2"]
+    assert await after.read_pending() == []
+    assert [entry.run_id for entry in await after.read()] == ["p3"]
+
+
 CONSUMER_SCRIPT = """
 import asyncio, sys
 from producer.async_runner import ResultGroup

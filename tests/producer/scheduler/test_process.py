@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,11 +11,12 @@ from pathlib import Path
 import pytest
 import redis as sync_redis
 
-from producer.scheduler.process import FAULT_EXIT_CODE
 from shared.keys import Keys
 from shared.settings import Settings
 from tests.producer.conftest import write_definitions
 from tests.producer.scheduler_process import SchedulerProcess, scheduler_process
+from tests.support.faulty_scheduler import FAULT_EXIT_CODE
+from tests.support.processes import ManagedProcess
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -96,8 +98,11 @@ def test_a_scheduler_killed_between_read_and_enqueue_loses_nothing(
     settings: Settings, client: sync_redis.Redis, tmp_path: Path
 ) -> None:
     env = {"CHECKFLEET_REDIS_URL": settings.redis_url}
-    crashing = SchedulerProcess(
-        "scheduler-a", {**env, "CHECKFLEET_TEST_FAULT": "exit-after-request-read"}, tmp_path
+    crashing = ManagedProcess(
+        "scheduler-a",
+        [sys.executable, "-m", "tests.support.faulty_scheduler", "exit-after-request-read"],
+        env,
+        tmp_path,
     )
     try:
         crashing.wait_for_log("started")

@@ -7,7 +7,8 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from producer.scheduler.requests import MalformedRequest, RequestConsumer, parse_request
+from producer.scheduler.requests import RequestConsumer, parse_request
+from shared.errors import MalformedRequestError
 from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
 from shared.publishing import ResultPublisher
@@ -64,7 +65,7 @@ def test_parse_derives_the_run_id_from_the_entry() -> None:
     ],
 )
 def test_parse_names_what_is_malformed(fields: dict[bytes, bytes], message: str) -> None:
-    with pytest.raises(MalformedRequest) as caught:
+    with pytest.raises(MalformedRequestError) as caught:
         parse_request("1-0", fields)
     assert str(caught.value).startswith(message)
 

@@ -4,7 +4,12 @@ per checkpoint, against a real worker process and Redis, at 80 and 160 columns."
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +25,8 @@ from tests.support.processes import ManagedProcess, waking_worker_argv
 from tests.worker.fleet import write_fleet_files
 
 pytestmark = pytest.mark.slow
+
+CHECKFLEET = str(Path(sys.executable).with_name("checkfleet"))
 
 
 @pytest.fixture(params=["80", "160"])
@@ -135,3 +142,46 @@ def test_stats_per_checkpoint(fleet: dict[str, str]) -> None:
     assert code == 0
     [row] = [line for line in out.splitlines() if " orders_bad " in line]
     assert row.split("│")[2:] and "1" in row
+
+
+def test_follow_in_a_real_terminal_prints_each_result_on_a_line_of_its_own(
+    fleet: dict[str, str], tmp_path: Path
+) -> None:
+    """In tmux (a real terminal of the fixture's width) nothing shares a result's line."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is missing: .ci/run installs it", pytrace=False)
+    session = f"checkfleet-follow-{uuid.uuid4().hex[:8]}"
+    width = fleet["COLUMNS"]
+    command = [CHECKFLEET, "results", "--follow"]
+    env_args = [f"-e{key}={value}" for key, value in fleet.items() if key != "COLUMNS"]
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", width, "-y", "30", *env_args,
+         " ".join(command)],
+        check=True,
+    )  # fmt: skip
+
+    def screen_text() -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    try:
+        deadline = time.monotonic() + 20
+        while "following new results" not in screen_text():
+            assert time.monotonic() < deadline, f"results --follow never started:\n{screen_text()}"
+            time.sleep(0.1)
+        time.sleep(1.0)  # it pins "now" at its first read, just after that line
+        assert invoke(fleet, "enqueue", "orders", "--run-id", "t-1", "--wait")[0] == 0
+        deadline = time.monotonic() + 15
+        while True:
+            screen = screen_text()
+            lines = [line for line in screen.splitlines() if "run=t-1" in line]
+            if lines:
+                break
+            assert time.monotonic() < deadline, f"no result on the terminal:\n{screen}"
+            time.sleep(0.2)
+        assert re.match(r"\d+-\d+ \d\d:\d\d:\d\d orders", lines[0]), screen
+        assert "following new results; Ctrl-C stops" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)

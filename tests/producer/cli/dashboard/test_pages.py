@@ -112,3 +112,28 @@ def test_run_again_enqueues_a_new_run_of_the_checkpoint(dashboard: Dashboard) ->
         time.sleep(0.2)
     newest = json.loads(out.splitlines()[0])
     assert newest["run_id"] != "a-1" and newest["status"] == "success"
+
+
+def test_dead_letters_are_listed_escaped_and_requeued_with_the_token(
+    dashboard: Dashboard, settings: Settings
+) -> None:
+    client = sync_redis.Redis.from_url(settings.redis_url)
+    try:
+        payload = codec.packb({"checkpoint": "orders", "run_id": "dl-9"})
+        entry = client.xadd(
+            settings.keys.dead,
+            {"reason": "<i>no plugin</i>", "source": "job", "payload": payload, "job_id": "dl-9"},
+        ).decode()
+    finally:
+        client.close()
+    page = dashboard.get("/dead")
+    assert entry in page and "&lt;i&gt;no plugin&lt;/i&gt;" in page and "<i>no" not in page
+    assert '"run_id": "dl-9"' in page.replace("&quot;", '"')
+    assert dashboard.post("/actions/requeue", {"entry_id": entry})[0] == 403
+    status, _ = dashboard.post("/actions/requeue", {"entry_id": entry, "token": TOKEN})
+    assert status == 303
+    assert "no dead letter" in dashboard.get("/dead")
+    deadline = time.monotonic() + 20
+    while "dl-9" not in dashboard.checkfleet("results", "--json")[1]:
+        assert time.monotonic() < deadline, "the requeued run never ran"
+        time.sleep(0.2)
