@@ -123,7 +123,7 @@ class CheckpointExecutor:
         guard = None
         try:
             if policy is not None and isinstance(request.checkpoint, dict):
-                await policy.check(request.checkpoint)
+                await policy.check(request.checkpoint, request.context)
                 guard = policy.read_guard()
             checkpoint = catalog.resolve(request)
         except ConfigError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 _FILE_SCHEME = "file://"
@@ -31,7 +31,9 @@ class Roots:
         self.directories = tuple(
             os.path.realpath(entry) for entry in entries if not _SCHEME.match(entry)
         )
-        self.url_prefixes = tuple(entry for entry in entries if _SCHEME.match(entry))
+        self.url_prefixes = tuple(
+            without_userinfo(entry) for entry in entries if _SCHEME.match(entry)
+        )
 
     def __bool__(self) -> bool:
         return bool(self.directories or self.url_prefixes)
@@ -41,7 +43,9 @@ class Roots:
         return any(_inside(real_path, directory) for directory in self.directories)
 
     def holds_url(self, url: str) -> bool:
-        """Whether `url` starts with a URL prefix at a boundary and stays under it."""
+        """Whether `url` starts with a URL prefix at a boundary and stays under it (user and
+        password, if any, do not count)."""
+        url = without_userinfo(url)
         if ".." in unquote(urlsplit(url).path).replace("\\", "/").split("/"):
             return False
         for prefix in self.url_prefixes:
@@ -52,8 +56,11 @@ class Roots:
         return False
 
 
-class _TooBroadError(Exception):
-    pass
+def without_userinfo(url: str) -> str:
+    """`url` without ``user:password@`` (credentials, whole or redacted)."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    return f"{scheme}{separator}{authority.rpartition('@')[2]}{slash}{tail}"
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -67,10 +74,10 @@ def location_problem(location: str, roots: Roots) -> str | None:
             return None
         return f"{location!r} is not under a listed URL prefix"
     path = os.path.expanduser(location.removeprefix(_FILE_SCHEME))
-    try:
-        outside = next(_outside(_reached(path), roots), None)
-    except _TooBroadError as exc:
-        return f"{location!r} reaches more than {MAX_FILES_CHECKED:,} files under {exc}"
+    reached, too_broad = _reached(path)
+    outside = next((p for p in reached if not roots.holds_path(os.path.realpath(p))), None)
+    if outside is None and too_broad is not None:
+        return f"{location!r} reaches more than {MAX_FILES_CHECKED:,} files under {too_broad}"
     if outside is None:
         return None
     if outside == path:
@@ -86,22 +93,17 @@ def directory_problem(directory: str, roots: Roots) -> str | None:
     return f"{directory!r} is not under a listed directory"
 
 
-def _outside(paths: Iterable[str], roots: Roots) -> Iterator[str]:
-    for path in paths:
-        if not roots.holds_path(os.path.realpath(path)):
-            yield path
-
-
-def _reached(path: str) -> Iterator[str]:
-    """A glob's fixed leading directory, then every path and file the location reaches."""
+def _reached(path: str) -> tuple[list[str], str | None]:
+    """A glob's fixed leading directory, then every path and file the location reaches; and
+    the directory where more than `MAX_FILES_CHECKED` files were found, if any."""
+    reached: list[str] = []
     if glob.has_magic(path):
-        yield _fixed_part(path)
+        reached.append(_fixed_part(path))
         matches = glob.glob(path, recursive=True, include_hidden=True)
     else:
         matches = [path]
-    checked = 0
     for match in matches:
-        yield match
+        reached.append(match)
         if not os.path.isdir(match):
             continue
         seen: set[str] = set()
@@ -111,12 +113,11 @@ def _reached(path: str) -> Iterator[str]:
                 dirs.clear()
                 continue
             seen.add(real)
-            yield folder
-            for name in files:
-                checked += 1
-                if checked > MAX_FILES_CHECKED:
-                    raise _TooBroadError(match)
-                yield os.path.join(folder, name)
+            reached.append(folder)
+            reached.extend(os.path.join(folder, name) for name in files)
+            if len(reached) > MAX_FILES_CHECKED:
+                return reached, match
+    return reached, None
 
 
 def _fixed_part(pattern: str) -> str:

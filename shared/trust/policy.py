@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.envvars import expand_env_tree
-from shared.errors import ConfigError, SpecRefusedError
+from shared.errors import CheckfleetError, ConfigError, SpecRefusedError
 from shared.settings import Settings
+from shared.sources import resolve_source
 from shared.specs import ACTIONS, TYPE_FIELD
 from shared.trust.hosts import HostAllowList
 from shared.trust.locations import Roots, directory_problem, location_problem
@@ -73,8 +74,10 @@ class InlineSpecPolicy:
     def trusts_everything(self) -> bool:
         return self.mode == "trusted"
 
-    async def refusals(self, spec: Mapping[str, Any]) -> list[Refusal]:
-        """Every rule `spec` breaks; empty when it may run."""
+    async def refusals(
+        self, spec: Mapping[str, Any], context: Mapping[str, Any] | None = None
+    ) -> list[Refusal]:
+        """Every rule `spec` (run with `context`) breaks; empty when it may run."""
         if self.mode == "trusted":
             return []
         if self.mode == "deny":
@@ -91,13 +94,15 @@ class InlineSpecPolicy:
             expanded = expand_env_tree(dict(spec), self.spec_environ)
         except ConfigError:
             expanded = spec  # a listed variable unset: the build reports it
-        found.extend(self._source_refusals(expanded))
+        found.extend(self._source_refusals(expanded, context))
         found.extend(await self._action_refusals(expanded.get("actions")))
         return found
 
-    async def check(self, spec: Mapping[str, Any]) -> None:
+    async def check(
+        self, spec: Mapping[str, Any], context: Mapping[str, Any] | None = None
+    ) -> None:
         """`SpecRefusedError` listing every broken rule, unless `spec` may run."""
-        found = await self.refusals(spec)
+        found = await self.refusals(spec, context)
         if found:
             raise SpecRefusedError(found)
 
@@ -125,20 +130,17 @@ class InlineSpecPolicy:
                         f"${{{name}}} may not be expanded in an inline spec",
                     )
 
-    def _source_refusals(self, spec: Mapping[str, Any]) -> Iterator[Refusal]:
-        source = spec.get("data_source")
-        if isinstance(source, Mapping):  # the map form of a source names its location by uri
-            locations = [("data_source.uri", source.get("uri"))]
-        else:
-            locations = [("data_source", source)]
+    def _source_refusals(
+        self, spec: Mapping[str, Any], context: Mapping[str, Any] | None
+    ) -> Iterator[Refusal]:
+        sources = [("data_source", spec.get("data_source"))]
         for path, config in _validator_configs(spec):
-            locations.extend((f"{path}.{key}", config.get(key)) for key in _LOCATION_KEYS)
-        for path, location in locations:
-            if not isinstance(location, str) or not location or "${" in location:
-                continue  # absent, or not a location: validation reports it
-            problem = location_problem(location, self.data_roots)
-            if problem is not None:
-                yield Refusal("data-roots", "CHECKFLEET_DATA_ROOTS", path, problem)
+            sources.extend((f"{path}.{key}", config.get(key)) for key in _LOCATION_KEYS)
+        for path, source in sources:
+            for location in _locations(source, context):
+                problem = location_problem(location, self.data_roots)
+                if problem is not None:
+                    yield Refusal("data-roots", "CHECKFLEET_DATA_ROOTS", path, problem)
 
     async def _action_refusals(self, actions: Any) -> list[Refusal]:
         found: list[Refusal] = []
@@ -193,6 +195,18 @@ class InlineSpecPolicy:
             path,
             f"module {module!r} of {value!r} is not a listed plugin",
         )
+
+
+def _locations(source: Any, context: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """What a source reaches, resolved as the read will resolve it (`DataSource.locations`:
+    absolute paths, URLs without credentials); nothing when it cannot be resolved now (the
+    run reports that, and the read guard judges what the run resolves)."""
+    if source is None or (isinstance(source, str) and not source.strip()):
+        return ()
+    try:
+        return resolve_source(source, context=context).locations
+    except (CheckfleetError, ValueError, TypeError):
+        return ()
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -90,3 +90,11 @@ def test_every_read_asks_the_guard(tmp_path: Path) -> None:
         with pytest.raises(SpecRefusedError, match="listed URL prefix"):
             open_source("http://127.0.0.1:9/data.csv")
     assert open_source(str(tmp_path / "out.csv")).collect().height == 1  # no guard: trusted
+
+
+async def test_urls_are_judged_without_their_credentials(tmp_path: Path) -> None:
+    source = {"uri": "postgresql://app:s3cret@db.internal:5432/sales", "table": "orders"}
+    refused = await policy(tmp_path).refusals({**spec("x"), "data_source": source})
+    assert [r.rule for r in refused] == ["data-roots"] and "s3cret" not in str(refused[0])
+    allowing = policy(tmp_path, CHECKFLEET_DATA_ROOTS="postgresql://db.internal:5432/sales")
+    assert await allowing.refusals({**spec("x"), "data_source": source}) == []
