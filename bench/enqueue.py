@@ -25,7 +25,8 @@ from bench.harness import (
     private_fleet,
 )
 from shared.enqueue import enqueue_run, enqueue_runs, job_payload
-from shared.job import RUN_CHECKPOINT, RunRequest
+from shared.job import RunRequest
+from shared.job_names import RUN_CHECKPOINT
 
 
 def requests_for(prefix: str, count: int) -> list[RunRequest]:

@@ -75,6 +75,31 @@ def check_compose(deploy: Path) -> None:
         raise CheckFailed(f"compose worker stop_grace_period {worker_grace}s <= {grace_s}s")
 
 
+#: What the Redis of a fleet must be configured with not to lose runs (deploy/redis.conf).
+REDIS_DURABILITY = {
+    "appendonly": "yes",
+    "appendfsync": "everysec",
+    "maxmemory-policy": "noeviction",
+}
+
+
+def check_redis(deploy: Path) -> None:
+    """compose.yaml's Redis and deploy/redis.conf both persist with AOF and never evict."""
+    conf: dict[str, str] = {}
+    for line in (deploy / "redis.conf").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.strip().partition(" ")
+            conf[name] = value.strip()
+    command = yaml.safe_load((deploy / "compose.yaml").read_text())["services"]["redis"]["command"]
+    arguments = dict(zip(command[1::2], command[2::2], strict=False))
+    for name, value in REDIS_DURABILITY.items():
+        if conf.get(name) != value:
+            raise CheckFailed(f"redis.conf: {name} must be {value}, got {conf.get(name)!r}")
+        if arguments.get(f"--{name}") != value:
+            found = arguments.get(f"--{name}")
+            raise CheckFailed(f"compose redis command: --{name} must be {value}, got {found!r}")
+
+
 def render_kustomization(base: Path) -> list[dict[str, Any]]:
     """The base as ``kubectl kustomize`` renders it: resources, namespace, labels."""
     kustomization = yaml.safe_load((base / "kustomization.yaml").read_text())
@@ -199,6 +224,7 @@ CHECKS: list[tuple[str, Callable[[Path], None]]] = [
     ("yamllint", check_yaml),
     ("hadolint Dockerfile", check_dockerfile),
     ("compose schema", check_compose),
+    ("redis durability (AOF everysec, noeviction)", check_redis),
     ("kustomize base + kubernetes-validate", check_kubernetes),
     ("systemd-analyze verify", check_systemd),
     ("checkpoint definitions", check_definitions),

@@ -68,7 +68,8 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
     "_poll_iteration": ("self",),
     "start_jobs": ("self", "job_ids"),
     "_release_sem_dec_counter_on_complete": ("self",),
-    # poison jobs (worker.poison): what arq raises or fails before a job runs
+    # wrapped: a job whose bookkeeping Redis refused gives its claim back; poison jobs
+    # (worker.poison): what arq raises or fails before a job runs becomes a dead letter
     "run_job": ("self", "job_id", "score"),
     "finish_failed_job": ("self", "job_id", "result_data"),
 }

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgpack
 
 from shared.errors import DecodeError
-from shared.models import CheckpointResult
+
+if TYPE_CHECKING:  # imported where used: the arq serializer (a worker's probe) needs no models
+    from shared.models import CheckpointResult
 
 #: Version of the result schema this code writes (the ``v`` field of results entries).
 SCHEMA_VERSION = 1
@@ -77,6 +79,8 @@ def encode_result(result: CheckpointResult) -> bytes:
 
 def decode_result(data: bytes) -> CheckpointResult:
     """A result back from `encode_result` bytes; `DecodeError` when they are not one."""
+    from shared.models import CheckpointResult
+
     value = unpackb(data)
     if not isinstance(value, dict):
         raise DecodeError(f"expected a msgpack map for a result, got {type(value).__name__}")

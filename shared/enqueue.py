@@ -24,7 +24,8 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 
 from shared.arq_protocol import current_ms, job_expiry_ms, job_handle, lua_script, pack_job
-from shared.job import RUN_CHECKPOINT, RunRequest
+from shared.job import RunRequest
+from shared.job_names import RUN_CHECKPOINT
 from shared.keys import Keys
 from shared.serializer import serialize_job
 from shared.trust.signing import sign_payload

@@ -9,8 +9,9 @@
     │   │   ├── UnknownTypeError     a type name that no registry knows (lists the known ones)
     │   │   ├── UnknownCheckpointError  a checkpoint name this process does not know
     │   │   └── SpecProblemsError    several problems at once (``checkfleet validate`` lists them)
-    │   └── SpecRefusedError         an inline spec the worker's policy refuses (names the rule
-    │                                and the setting that would allow it)
+    │   ├── SpecRefusedError         an inline spec the worker's policy refuses (names the rule
+    │   │                            and the setting that would allow it)
+    │   └── RedisAccessError         Redis refuses this client: password, permission, certificate
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
     │   ├── MalformedRequestError    an entry of the request stream that cannot become a run
     │   └── SignatureError           a request unsigned, stale or forged where signing is on
@@ -21,7 +22,11 @@
     ├── ExecutionError               a run could not complete: report it as an `error` result
     │   ├── CheckpointTimeoutError   a run exceeded its timeout
     │   ├── SourceError              the data source is missing, unreadable or corrupt
-    │   └── UndeliveredRunError      the client runner could not deliver a run's result
+    │   ├── UndeliveredRunError      the client runner could not deliver a run's result
+    │   ├── ScanCancelledError       a run's scan process was stopped (its timeout)
+    │   ├── ScanProcessError         a scan process died without answering
+    │   ├── ResultTimeoutError       a client waited for a run's result longer than allowed
+    │   └── RunLostError             Redis no longer knows a run and no worker runs it
     ├── RunCancelledError            a validation was told to stop (its run timed out or ended)
     ├── PoolClosedError              a `CheckpointPool` that is not running was given work
     ├── RunControlError              a run id that cannot be cancelled or rerun (malformed, unknown)
@@ -77,6 +82,12 @@ class UnknownTypeError(SpecError):
         self.known = sorted(known)
         listing = ", ".join(self.known) or "none registered"
         super().__init__(f"unknown {kind} {name!r}; known: {listing}", path=path)
+
+
+class RedisAccessError(ConfigError):
+    """Redis answers but will never accept this client: a wrong or missing password, a user
+    without a permission, an untrusted or mismatched TLS certificate. Not an outage: retrying
+    does not help, so it is raised at once (processes exit with a message)."""
 
 
 class UnknownCheckpointError(SpecError):
@@ -172,6 +183,39 @@ class SourceError(ExecutionError):
         self.source = source
         self.problem = problem
         super().__init__(f"source {source!r}: {problem}")
+
+
+class ResultTimeoutError(ExecutionError):
+    """No result arrived for a run within the client's wait; the run may still finish."""
+
+    def __init__(self, run_id: str, timeout_s: float) -> None:
+        self.run_id = run_id
+        self.timeout_s = timeout_s
+        super().__init__(
+            f"no result for run {run_id} after {timeout_s:g} s; it may still finish and be"
+            " published under its run id"
+        )
+
+
+class RunLostError(ExecutionError):
+    """A run's job is gone from Redis, no worker runs it and it has no result: Redis lost it
+    (a restart without persistence, evicted keys) or arq dropped it."""
+
+    def __init__(self, run_id: str, gone_s: float) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"run {run_id} was lost: for {gone_s:.0f} s its job has not been in Redis, no worker"
+            " has run it and it has no result (Redis restarted without persistence or evicted"
+            " keys?); submit it again"
+        )
+
+
+class ScanCancelledError(ExecutionError):
+    """The run was cancelled (its timeout) during the scan: the scan process was stopped."""
+
+
+class ScanProcessError(ExecutionError):
+    """A scan process failed or died without answering (killed by the OS: out of memory?)."""
 
 
 class UndeliveredRunError(ExecutionError):

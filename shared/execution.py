@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from shared.actions.http import close_http_session, has_http_session, open_http_session
 from shared.async_base import AsyncExecutionContext
+from shared.async_base.adapter import adapt_to_async
+from shared.async_base.once import ActionLedger, RunActions, bind_run_actions, unbind_run_actions
 from shared.errors import CheckpointTimeoutError, ConfigError
 from shared.job import RunRequest
 from shared.logs import bind_run
@@ -32,6 +34,7 @@ from shared.sources import guard_sources
 from shared.trust.policy import InlineSpecPolicy
 from shared.trust.redaction import process_redactor, redact_result
 from shared.validation import error_result, validate_checkpoint
+from shared.validation.scan_process import Scanner
 from shared.validators.history import DistributionHistory
 
 if TYPE_CHECKING:  # only for types: `Checkpoint.run` imports this module, not the reverse
@@ -72,7 +75,15 @@ class CheckpointExecutor:
         concurrency: int | None = None,
         action_type_limits: Mapping[str, int] | None = None,
         history: DistributionHistory | None = None,
+        action_ledger: ActionLedger | None = None,
+        scanner: Scanner | None = None,
     ) -> None:
+        #: Where workers record each action of a run, so that a re-run after a crash or a
+        #: cancel runs none twice (`shared.async_base.once`); None in-process.
+        self._action_ledger = action_ledger
+        #: Runs large scans where a timeout can stop them (workers: scan processes, which the
+        #: worker owns); None: in the validation thread.
+        self._scanner = scanner
         self._thread_pool = ThreadPoolExecutor(
             validation_threads(), thread_name_prefix="checkfleet-validate"
         )
@@ -202,15 +213,24 @@ class CheckpointExecutor:
                 context=context,
                 cancel=cancel,
                 history=self._history,
+                scanner=self._scanner,
             ),
         )
 
     async def _run_actions(self, checkpoint: Checkpoint, result: CheckpointResult) -> None:
         if not checkpoint.actions:
             return
-        outcomes = await checkpoint.strategy.execute(
-            list(checkpoint.actions), result, context=self._action_context
-        )
+        actions = [adapt_to_async(action) for action in checkpoint.actions]
+        token = None
+        if self._action_ledger is not None:
+            token = bind_run_actions(RunActions.of(self._action_ledger, result.run_id, actions))
+        try:
+            outcomes = await checkpoint.strategy.execute(
+                actions, result, context=self._action_context
+            )
+        finally:
+            if token is not None:
+                unbind_run_actions(token)
         result.action_results = list(outcomes)
         _apply_action_failures(checkpoint.actions, result)
 

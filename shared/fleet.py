@@ -2,8 +2,9 @@
 
 arq's own health-check key is one per queue (every worker overwrites it), so it cannot count
 workers. Each checkfleet worker therefore also renews its own heartbeat key
-(`Keys.worker`), a msgpack map that expires `HEARTBEAT_TTL_S` after the last renewal: a worker
-that dies disappears from `read_fleet_stats` within that time.
+(`Keys.worker`), a msgpack map that expires `Settings.heartbeat_ttl_s` after the last renewal:
+a worker that dies disappears from `read_fleet_stats` within that time, and the other workers
+re-queue the runs it held (`worker.reaper`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ from shared.errors import DecodeError
 from shared.keys import Keys
 from shared.models import CheckpointStatus, utc_now
 
-#: Seconds between heartbeat renewals.
-HEARTBEAT_INTERVAL_S = 5.0
-#: A heartbeat not renewed for this long means the worker is gone.
-HEARTBEAT_TTL_S = 15.0
 #: How many of the newest results `read_fleet_stats` counts by status.
 RECENT_RESULTS = 1000
 
@@ -38,7 +35,7 @@ def new_worker_id() -> str:
 async def live_workers_on_host(redis: Redis, keys: Keys, host: str | None = None) -> int:
     """How many workers of this host (default: this machine, i.e. this pod or container) have
     a fresh heartbeat: the heartbeat is renewed by each worker's event loop, so a worker whose
-    loop is stuck drops out within `HEARTBEAT_TTL_S`."""
+    loop is stuck drops out within `Settings.heartbeat_ttl_s`."""
     pattern = keys.worker(f"{host or socket.gethostname()}:*")
     return len([name async for name in redis.scan_iter(match=pattern, count=500)])
 
@@ -88,11 +85,9 @@ def started_now() -> str:
     return utc_now().isoformat()
 
 
-async def write_heartbeat(redis: Redis, keys: Keys, heartbeat: Heartbeat) -> None:
+async def write_heartbeat(redis: Redis, keys: Keys, heartbeat: Heartbeat, ttl_s: float) -> None:
     await redis.set(
-        keys.worker(heartbeat.worker_id),
-        codec.packb(asdict(heartbeat)),
-        px=int(HEARTBEAT_TTL_S * 1000),
+        keys.worker(heartbeat.worker_id), codec.packb(asdict(heartbeat)), px=int(ttl_s * 1000)
     )
 
 

@@ -1,5 +1,6 @@
-"""The job contract: what a `run_checkpoint` job carries. Public and stable, documented in
-``docs/wire-contract.md``; never rename a field or the function without an alias."""
+"""The job contract: what a `run_checkpoint` job carries (the function names are in
+`shared.job_names`). Public and stable, documented in ``docs/wire-contract.md``; never rename
+a field or the function without an alias."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
 
-#: The arq function name of a checkpoint run.
-RUN_CHECKPOINT = "run_checkpoint"
-#: The arq function name the worker substitutes for a job whose bytes cannot be decoded, so
-#: that arq hands the raw payload to checkfleet's dead-letter handling instead of failing it.
-UNDECODABLE_JOB = "checkfleet_undecodable_job"
+# The function names live apart (no pydantic for a worker's probe); importable here as before.
+from shared.job_names import RUN_CHECKPOINT as RUN_CHECKPOINT
+from shared.job_names import UNDECODABLE_JOB as UNDECODABLE_JOB
 
 #: The error message of the result of a run an operator cancelled (arq's abort), published by
 #: the worker that was running it or, for a run still queued, by the one who cancelled it.

@@ -86,6 +86,30 @@ class Keys:
         """SCAN pattern matching every worker heartbeat key."""
         return self._key("worker", "*")
 
+    @property
+    def running(self) -> str:
+        """Hash of the jobs running now, job id -> the worker id holding it: a worker whose
+        heartbeat expired has its entries re-queued by the others (`worker.reaper`), and a
+        client can tell a run still running from one Redis lost."""
+        return self._key("running")
+
+    def deaths(self, job_id: str) -> str:
+        """How many times a worker died (its heartbeat expired) while running job `job_id`:
+        incremented by each heartbeat re-queue, so a run that kills workers can be stopped."""
+        return self._key("deaths", job_id)
+
+    def action_done(self, run_id: str, action: str) -> str:
+        """Marker that action `action` (its position and name) of run `run_id` started: a re-run
+        after a crash or a cancel skips it, so each action runs at most once per run id."""
+        return self._key("action", run_id, action)
+
+    @property
+    def epoch(self) -> str:
+        """The fleet's epoch, written once when a process finds it missing: a process that
+        sees it vanish or change knows Redis lost its data (restart without persistence,
+        flush, failover to an empty replica) and reports what may be lost."""
+        return self._key("epoch")
+
     def published(self, run_id: str) -> str:
         """Marker recording that a run's result was appended to the results stream."""
         return self._key("published", run_id)

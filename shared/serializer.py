@@ -28,7 +28,7 @@ import msgpack
 from shared import codec
 from shared.arq_protocol import JOB_FIELDS, is_result_map, job_map
 from shared.errors import DecodeError
-from shared.job import UNDECODABLE_JOB
+from shared.job_names import UNDECODABLE_JOB
 from shared.trust.limits import nesting_problem
 
 #: The largest job accepted unless the worker says otherwise (CHECKFLEET_MAX_REQUEST_BYTES).

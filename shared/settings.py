@@ -7,8 +7,10 @@ fails at start-up with a `SettingsError` that names the variable.
 variable                        default                      meaning
 =============================== ============================ =====================================
 CHECKFLEET_REDIS_URL            redis://localhost:6379/0     Redis of the fleet (``redis://``,
-                                                             ``rediss://``, ``unix://``); when
-                                                             unset, clients default to in-process
+                                                             ``rediss://``, ``unix://``,
+                                                             ``redis+sentinel://``; TLS options:
+                                                             `shared.redis_url`); when unset,
+                                                             clients default to in-process
 CHECKFLEET_PREFIX               checkfleet                   prefix of every Redis key
 CHECKFLEET_CHECKPOINTS          (none)                       checkpoint definitions: a YAML/JSON
                                                              file or a Python module path
@@ -18,6 +20,9 @@ CHECKFLEET_WORKER_CONCURRENCY   10                           jobs one worker run
 CHECKFLEET_JOB_TIMEOUT_S        300                          arq's hard limit on one job
 CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how long in-flight runs
                                                              may finish before they are re-queued
+CHECKFLEET_HEARTBEAT_S          5                            seconds between worker heartbeats; a
+                                                             worker silent for 3 of them is dead
+                                                             and its runs are re-queued
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
 CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or ``json`` (one
@@ -62,14 +67,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from shared.errors import SettingsError
 from shared.keys import DEFAULT_PREFIX, Keys
+from shared.redis_url import parse_redis_url
 from shared.store import check_store_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-_REDIS_SCHEMES = ("redis", "rediss", "unix")
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -85,15 +89,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _parse_redis_url(raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in _REDIS_SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(_REDIS_SCHEMES)}, got {raw!r}")
-    if parts.scheme != "unix" and not parts.hostname:
-        raise ValueError(f"no host in {raw!r}")
-    try:
-        parts.port  # noqa: B018 - urlsplit validates the port lazily
-    except ValueError as exc:
-        raise ValueError(f"bad port in {raw!r}") from exc
+    parse_redis_url(raw)  # every form and option checked here, at start-up
     return raw
 
 
@@ -228,6 +224,8 @@ class Settings:
     worker_concurrency: int = 10
     job_timeout_s: float = 300.0
     graceful_shutdown_s: int = 30
+    #: Seconds between worker heartbeats; see `heartbeat_ttl_s`.
+    heartbeat_s: float = 5.0
     plugins: tuple[str, ...] = field(default=())
     log_format: str = "text"
     log_level: str = "INFO"
@@ -258,6 +256,12 @@ class Settings:
     @property
     def keys(self) -> Keys:
         return Keys(self.prefix)
+
+    @property
+    def heartbeat_ttl_s(self) -> float:
+        """A heartbeat not renewed for this long means its worker is gone: three missed beats,
+        so one slow renewal does not get a live worker's runs re-queued."""
+        return self.heartbeat_s * 3
 
     @property
     def action_type_limits(self) -> dict[str, int]:
@@ -294,6 +298,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
     "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
+    "CHECKFLEET_HEARTBEAT_S": ("heartbeat_s", _positive_float),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
     "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),

@@ -21,7 +21,8 @@ from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.s3_server import S3Server
 
-pytest_plugins = ["tests.support.browser"]
+#: The headless browser, and Redis servers that refuse clients (password, TLS).
+pytest_plugins = ["tests.support.browser", "tests.support.access"]
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from arq.worker import Retry
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from shared import codec
 from shared.errors import SignatureError
@@ -22,10 +24,15 @@ from shared.logs import bind_run, escape_control
 from shared.models import CheckpointResult
 from shared.trust.provenance import provenance, spec_hash
 from shared.trust.signing import verify_payload
+from shared.redis_connection import access_problem
 from shared.validation import error_result
 from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
+
+#: Seconds before arq's job timeout at which a run whose result cannot be published yet is
+#: handed back to arq (re-queued) instead of being failed by the timeout.
+PUBLISH_MARGIN_S = 5.0
 
 
 async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
@@ -35,11 +42,12 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
     also pass those as keyword arguments. Returns a small summary (``run_id``, ``status``)
     that arq keeps for ``job.result()``, or a note that the job was dead-lettered.
     """
+    started = time.monotonic()  # arq's job timeout counts from about now
     state: WorkerState = ctx[STATE_KEY]
     job_id: str = ctx["job_id"]
     payload = _payload_of(args, kwargs)
     try:
-        return await _run(state, ctx, job_id, payload)
+        return await _run(state, ctx, job_id, payload, started)
     except (asyncio.CancelledError, Retry):  # arq's own control flow: re-queued, not failed
         raise
     except BaseException as exc:  # the last line: a job never takes the worker down
@@ -51,7 +59,9 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
         )
 
 
-async def _run(state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: Any) -> Any:
+async def _run(
+    state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: Any, started: float
+) -> Any:
     if not is_run_id(job_id):
         reason = f"job id {job_id!r} does not match the run-id pattern"
         return await _dead_letter(state, job_id, payload, reason)
@@ -81,7 +91,7 @@ async def _run(state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: An
             )
             summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
         else:
-            summary = await _execute(state, ctx, job_id, request, signed=signed)
+            summary = await _execute(state, ctx, job_id, request, signed=signed, started=started)
     except (asyncio.CancelledError, Retry):
         await asyncio.shield(state.deaths.interrupted(job_id))  # re-queued, not a death
         raise
@@ -93,7 +103,13 @@ async def _run(state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: An
 
 
 async def _execute(
-    state: WorkerState, ctx: dict[Any, Any], job_id: str, request: RunRequest, *, signed: bool
+    state: WorkerState,
+    ctx: dict[Any, Any],
+    job_id: str,
+    request: RunRequest,
+    *,
+    signed: bool,
+    started: float,
 ) -> dict[str, Any]:
     run_id = request.run_id or job_id  # the job id is stable across retries of this job
     heartbeat = state.monitor.heartbeat
@@ -111,6 +127,7 @@ async def _execute(
             logger.warning("rejected: %s", reason)
             return _summary(result)
         heartbeat.jobs_in_progress += 1
+        await state.monitor.run_started(job_id)
         try:
             # A signed inline spec is trusted; an unsigned one runs under the worker's policy.
             policy = None if signed or not inline else state.policy
@@ -133,9 +150,12 @@ async def _execute(
                 len(result.issues),
                 f"; error: {result.error}" if result.error else "",
             )
-            await _publish(state, result, request, signed=signed, reply_to=reply_to)
+            await _publish(
+                state, result, request, signed=signed, reply_to=reply_to, started=started
+            )
         finally:
             heartbeat.jobs_in_progress -= 1
+            await state.monitor.run_ended(job_id)
         heartbeat.jobs_done += 1
     return _summary(result)
 
@@ -147,14 +167,44 @@ async def _publish(
     *,
     signed: bool,
     reply_to: str | None = None,
+    started: float | None = None,
 ) -> None:
+    """Publish `result` with its provenance; from a run (`started` given), retried while Redis
+    refuses the write (`publish_until_accepted`)."""
     inline = isinstance(request.checkpoint, dict)
     result.provenance = provenance(
         request.origin, signed=signed, inline=inline, hashed=_spec_hash_of(state, request)
     )
     # Counted before publishing: a client that sees the result sees a job about to end.
     state.metrics.record_result(result)
-    await state.publisher.publish(result, reply_to=reply_to)
+    if started is None:
+        await state.publisher.publish(result, reply_to=reply_to)
+    else:
+        await publish_until_accepted(state, result, reply_to, started)
+
+
+async def publish_until_accepted(
+    state: WorkerState, result: CheckpointResult, reply_to: str | None, started: float
+) -> None:
+    """Publish, retrying while Redis refuses the write (``OOM``, ``READONLY``) or is away
+    beyond the client's own retries: the result stays in memory. Shortly before arq's job
+    timeout the job is handed back to arq for a later retry instead (its result is then
+    published by that run, once)."""
+    deadline = started + state.settings.job_timeout_s - PUBLISH_MARGIN_S
+    delay_s = 0.5
+    while True:
+        try:
+            await state.publisher.publish(result, reply_to=reply_to)
+            return
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise
+            if time.monotonic() + delay_s >= deadline:
+                logger.warning("cannot publish the result (%s); handing the run back", exc)
+                raise Retry(defer=PUBLISH_MARGIN_S) from exc
+            logger.warning("cannot publish the result yet (%s); retrying in %.1f s", exc, delay_s)
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, 10.0)
 
 
 async def _publish_cancelled(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from shared.action_ledger import RedisActionLedger
 from shared.catalog import CheckpointCatalog
 from shared.execution import CheckpointExecutor
 from shared.fleet import Heartbeat, new_worker_id, started_now
@@ -13,9 +15,11 @@ from shared.logs import configure_logging
 from shared.metrics import WorkerMetrics, serve_metrics
 from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
+from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
 from worker.deaths import DeathCounter
+from shared.validation.scan_process import ScanProcesses
 from worker.monitor import WorkerMonitor
 from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
@@ -34,20 +38,39 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         configure_logging(settings)
         import_plugins(settings.plugins)
         catalog = CheckpointCatalog.from_location(settings.checkpoints)
+        # A timed-out run's large scan is killed at once, freeing its CPU (ScanProcesses).
+        scan_processes = ScanProcesses()
+        # In the background: start-up does not wait for the forkserver to import polars.
+        warming = threading.Thread(
+            target=scan_processes.warm, name="checkfleet-scan-warm", daemon=True
+        )
+        warming.start()
         # One executor for every run of the process: its limits bound actions across checkpoints.
         executor = await CheckpointExecutor(
             concurrency=settings.worker_concurrency,
             action_type_limits=settings.action_type_limits,
+            action_ledger=RedisActionLedger(
+                ctx["redis"], settings.keys, ttl_s=settings.result_ttl_s
+            ),
+            scanner=scan_processes,
         ).open()
         metrics = WorkerMetrics()
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
         )
-        monitor = WorkerMonitor(ctx["redis"], settings.keys, heartbeat, metrics)
+        monitor = WorkerMonitor(
+            ctx["redis"],
+            settings.keys,
+            heartbeat,
+            metrics,
+            interval_s=settings.heartbeat_s,
+            ttl_s=settings.heartbeat_ttl_s,
+        )
         ctx[STATE_KEY] = WorkerState(
             settings=settings,
             catalog=catalog,
             executor=executor,
+            scan_processes=scan_processes,
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
@@ -60,6 +83,9 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
                 "CHECKFLEET_INLINE_SPECS=trusted: inline specs from anyone who can write to"
                 " Redis run unchecked (any file, host or module); see docs/security.md"
             )
+        await monitor.epoch.adopt()
+        for problem in await check_redis_safety(ctx["redis"]):
+            logger.warning("%s", problem)
         monitor.start()
         reloader = DefinitionsReloader(ctx[STATE_KEY], settings.checkpoints)
         reloader.start()
@@ -82,5 +108,6 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         if state.metrics_server is not None:
             state.metrics_server.close()
         await state.executor.aclose()
+        state.scan_processes.close()
 
     return on_startup, on_shutdown

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from arq import func
 
-from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB
+from shared.job_names import RUN_CHECKPOINT, UNDECODABLE_JOB
 from shared.redis_connection import arq_redis_settings
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings

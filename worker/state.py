@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.settings import Settings
     from shared.trust.policy import InlineSpecPolicy
     from worker.deaths import DeathCounter
+    from shared.validation.scan_process import ScanProcesses
     from worker.monitor import WorkerMonitor
     from worker.reload import DefinitionsReloader
 
@@ -39,6 +40,7 @@ class WorkerState:
     deaths: DeathCounter
     #: The policy unsigned inline specs run under; None when CHECKFLEET_INLINE_SPECS=trusted.
     policy: InlineSpecPolicy | None
+    scan_processes: ScanProcesses
     metrics_server: MetricsServer | None = None
     #: Reloads `catalog` on SIGHUP and when the definitions file changes.
     reloader: DefinitionsReloader | None = None

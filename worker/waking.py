@@ -16,6 +16,11 @@ job arq cannot even read (a key of the wrong Redis type), and a job arq fails be
 (its key gone, its tries used up) each give a dead letter and leave the queue, where arq would
 raise out of its main loop or drop the job with a log line.
 
+It outlives write refusals where arq's worker exits: when Redis refuses a write (``OOM``
+under ``noeviction``, ``READONLY`` during a failover) or stays away longer than the client's
+retries, a poll backs off and tries again, and a job whose bookkeeping failed gives back its
+claim, so it runs again (its result is still published once) instead of waiting for the lease.
+
 ``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
 which works the same with polling latency and per-job claims.
 """
@@ -28,9 +33,7 @@ import logging
 from typing import Any
 
 from arq.worker import Worker
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError, ResponseError
 
 from shared import codec
 from shared.arq_protocol import (
@@ -43,7 +46,9 @@ from shared.arq_protocol import (
 )
 from shared.errors import DecodeError
 from shared.job import is_run_id
+from shared.keys import Keys
 from shared.logs import escape_control
+from shared.redis_connection import access_problem
 from worker.poison import drop_poison_job, readable_id
 from worker.state import ABORTING_KEY, STATE_KEY
 
@@ -52,6 +57,8 @@ logger = logging.getLogger(__name__)
 #: Seconds an idle worker waits for a wake before it looks at the queue anyway.
 DEFAULT_IDLE_POLL_S = 1.0
 _RESUBSCRIBE_DELAY_S = 0.5
+#: Longest pause between polls while Redis refuses writes.
+REFUSAL_BACKOFF_CAP_S = 5.0
 
 
 class WakingWorker(Worker):
@@ -67,18 +74,30 @@ class WakingWorker(Worker):
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
+        self._refusals = 0
 
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except ResponseError as exc:  # e.g. the queue key of the wrong type: wait, not crash
-            logger.error("cannot read the queue %s: %s", self.queue_name, escape_control(str(exc)))
-            await asyncio.sleep(self.idle_poll_s)
+        except (RedisError, OSError) as exc:
+            if access_problem(exc) is not None:
+                raise  # not an outage: python -m worker exits with the reason
+            self._refusals += 1
+            pause_s = min(REFUSAL_BACKOFF_CAP_S, 0.25 * 2 ** min(self._refusals, 5))
+            logger.warning(
+                "Redis refused the worker (%s: %s); runs in flight go on, next poll in %.1f s",
+                type(exc).__name__,
+                exc,
+                pause_s,
+            )
+            await asyncio.sleep(pause_s)
+            return
+        self._refusals = 0
         if self.burst:
             return
         wake = self._ensure_listening()
         # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
-        # lands as the wake fires, and the worker would then not stop.
+        # arrives as the wake is set (a job ending), and a stopping worker would poll on.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.idle_poll_s):
                 await wake.wait()
@@ -144,18 +163,33 @@ class WakingWorker(Worker):
         return runnable
 
     async def run_job(self, job_id: str, score: int) -> None:
-        """arq's `run_job`, but what arq raises (a job key of the wrong type...) becomes a
-        dead letter instead of an error that stops the worker at its next poll."""
+        """arq's `run_job`: a job arq cannot even read (a key of the wrong Redis type) or that
+        makes arq raise becomes a dead letter (`worker.poison`); one whose bookkeeping Redis
+        refused gives its claim back, so it runs again once Redis accepts writes."""
         try:
             await super().run_job(job_id, score)
         except asyncio.CancelledError:
             raise
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            # Redis away: not the job's fault; its lease expires and it is tried again.
-            logger.warning("job %s could not run, Redis unavailable: %s", job_id, exc)
+        except ResponseError as exc:
+            if "WRONGTYPE" in str(exc):
+                reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
+                await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+                return
+            await self._give_back_claim(job_id, exc)
+        except (RedisError, OSError) as exc:
+            await self._give_back_claim(job_id, exc)
         except Exception as exc:
             reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
             await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+
+    async def _give_back_claim(self, job_id: str, exc: Exception) -> None:
+        if access_problem(exc) is not None:
+            raise exc
+        # arq could not start or finish the job's bookkeeping: without its claim the job
+        # runs again once Redis accepts writes, rather than after the lease.
+        logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
+        with contextlib.suppress(RedisError, OSError):
+            await self.pool.delete(Keys.arq_in_progress(job_id))
 
     async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
         """arq's `finish_failed_job`, for a job arq failed before running it: also dead-lettered

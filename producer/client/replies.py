@@ -7,6 +7,11 @@ to the future waiting for its run id. A wait that starts after the result was pu
 whose reply was lost with a Redis restart, or whose run was started by someone else) finds it
 in the per-run copy `Keys.run_result(run_id)`, checked when the wait starts and again every
 `recheck_s` while it lasts.
+
+A wait never hangs: it ends with `ResultTimeoutError` after its timeout, and with
+`RunLostError` once the run has been unknown to Redis for `lost_after_s` (no job, no lease,
+no worker recording it in `Keys.running`, no result): a worker that outlived a Redis restart
+records its runs again within a heartbeat, so this grace keeps their waits alive.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared import codec
-from shared.errors import DecodeError
+from shared.errors import DecodeError, ResultTimeoutError, RunLostError
 from shared.keys import Keys
 from shared.models import CheckpointResult
 
@@ -41,12 +46,14 @@ class ReplyReader:
         *,
         block_ms: int = 1000,
         recheck_s: float = 2.0,
+        lost_after_s: float = 15.0,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self.stream = keys.replies(client_id)
         self._block_ms = block_ms
         self._recheck_s = recheck_s
+        self._lost_after_s = lost_after_s
         self._waiters: dict[str, list[asyncio.Future[CheckpointResult]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._last_id = "0-0"
@@ -68,11 +75,15 @@ class ReplyReader:
         with contextlib.suppress(RedisError):
             await self._redis.delete(self.stream)
 
-    async def wait(self, run_id: str) -> CheckpointResult:
-        """The result of run `run_id`, however it arrives."""
+    async def wait(self, run_id: str, *, timeout_s: float | None = None) -> CheckpointResult:
+        """The result of run `run_id`, however it arrives; `ResultTimeoutError` after
+        `timeout_s`, `RunLostError` when Redis lost the run."""
         self.start()
-        future: asyncio.Future[CheckpointResult] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
+        future: asyncio.Future[CheckpointResult] = loop.create_future()
         self._waiters.setdefault(run_id, []).append(future)
+        gone_since: float | None = None
         try:
             while True:
                 # The waiter is registered before this read, so a result published in between
@@ -80,8 +91,23 @@ class ReplyReader:
                 stored = await self._stored(run_id)
                 if stored is not None:
                     return stored
+                if await self._unknown(run_id):
+                    gone_since = loop.time() if gone_since is None else gone_since
+                    if loop.time() - gone_since >= self._lost_after_s:
+                        stored = await self._stored(run_id)  # published as the job ended?
+                        if stored is not None:
+                            return stored
+                        raise RunLostError(run_id, loop.time() - gone_since)
+                else:
+                    gone_since = None
+                pause_s = self._recheck_s
+                if deadline is not None:
+                    if loop.time() >= deadline:
+                        assert timeout_s is not None
+                        raise ResultTimeoutError(run_id, timeout_s)
+                    pause_s = min(pause_s, deadline - loop.time())
                 with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(asyncio.shield(future), self._recheck_s)
+                    return await asyncio.wait_for(asyncio.shield(future), pause_s)
         finally:
             futures = self._waiters.get(run_id, [])
             if future in futures:
@@ -90,6 +116,19 @@ class ReplyReader:
                 self._waiters.pop(run_id, None)
             if not future.done():
                 future.cancel()
+
+    async def _unknown(self, run_id: str) -> bool:
+        """Whether Redis knows nothing of the run: no queued job, no lease, no worker's record
+        (the run id is its job id). Unknown when Redis cannot be read: not lost."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.exists(Keys.arq_job(run_id), Keys.arq_in_progress(run_id))
+                pipe.hexists(self._keys.running, run_id)
+                jobs, running = await pipe.execute()
+        except RedisError as exc:
+            logger.warning("cannot tell whether run %s is still known: %s", run_id, exc)
+            return False
+        return not jobs and not running
 
     async def _stored(self, run_id: str) -> CheckpointResult | None:
         try:

@@ -35,7 +35,7 @@ from producer.client.runner_checkpoints import RunnerCheckpoints
 from producer.client.runner_config import AsyncRunnerConfig
 from producer.client.runner_stats import RunnerStats
 from shared.checkpoint import Checkpoint, new_run_id
-from shared.errors import CheckfleetError, UndeliveredRunError
+from shared.errors import CheckfleetError, RedisAccessError, UndeliveredRunError
 from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.settings import Settings
@@ -64,6 +64,7 @@ class AsyncCheckpointRunner:
             settings=self._settings,
             catalog=checkpoint_catalog(),
             concurrency=self.config.max_concurrent_checkpoints,
+            result_timeout_s=self.config.result_timeout,
         )
         self._on_result = CallbackInvoker(result_callback, role="result")
         self._on_error = CallbackInvoker(error_callback, role="error")
@@ -273,8 +274,10 @@ class AsyncCheckpointRunner:
         self, checkpoint: Checkpoint | str, context: Mapping[str, Any] | None = None
     ) -> CheckpointResult:
         """Run one checkpoint (registered name, process-registered name, or object) now and
-        return its result; the result callback sees it too. Never raises but for cancellation:
-        a problem gives a result with status ``error``."""
+        return its result; the result callback sees it too. Never raises but for cancellation
+        and `RedisAccessError` (Redis refuses this client's password or certificate: no run
+        can work until the URL is fixed); any other problem gives a result with status
+        ``error``."""
         target = self._checkpoints.resolve(checkpoint)
         run_id = new_run_id()
         # Outside start/stop the backend is open only while on-demand runs are in flight.
@@ -290,6 +293,8 @@ class AsyncCheckpointRunner:
         try:
             await self.backend.open()
             ticket = await self.backend.submit(target, run_id=run_id, context=context)
+        except RedisAccessError:
+            raise  # a configuration problem of the client, not of this run
         except Exception as exc:  # Redis unreachable, say: report as a result
             await self._on_error(exc)
             message = f"could not submit the run: {type(exc).__name__}: {exc}"

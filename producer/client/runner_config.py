@@ -39,6 +39,9 @@ class AsyncRunnerConfig(BaseModel):
     #: How long `stop_async` lets runs in flight finish before reporting them.
     graceful_shutdown_timeout: float = Field(default=30.0, ge=0)
     backend: BackendKind = BackendKind.AUTO
+    #: Seconds a run on the fleet may take to give its result before the wait ends with an
+    #: ``error`` result; None: twice CHECKFLEET_JOB_TIMEOUT_S + 30 s.
+    result_timeout: float | None = Field(default=None, gt=0)
 
     def __init__(self, **fields: Any) -> None:
         try:

@@ -7,37 +7,20 @@ import logging
 import signal
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from producer.scheduler.requests import ReadHook
 from producer.scheduler.scheduler import Scheduler, SchedulerOptions
 from shared.checkpoint import Checkpoint
 from shared.definitions import load_checkpoints
+from shared.epoch import EpochWatch
+from shared.errors import RedisAccessError
 from shared.metrics import SchedulerMetrics, serve_metrics
 from shared.plugins import import_plugins
+from shared.redis_connection import SCHEDULER, access_problem, open_redis
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-#: Attempts of one command before the error reaches the scheduler's loops. Deliberately fewer
-#: than `shared.redis_connection.RECONNECT_ATTEMPTS`: the loops log the outage and back off
-#: themselves, and a firing kept for retry loses nothing, so a long silent retry buys nothing.
-COMMAND_ATTEMPTS = 3
-
-
-def connect(settings: Settings) -> Redis:
-    """The scheduler's Redis client: rides out a blip, reports an outage quickly."""
-    client: Redis = Redis.from_url(
-        settings.redis_url,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_ATTEMPTS),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        socket_connect_timeout=2.0,
-        health_check_interval=10,
-    )
-    return client
 
 
 def load(settings: Settings) -> list[Checkpoint]:
@@ -49,12 +32,36 @@ def load(settings: Settings) -> list[Checkpoint]:
     return load_checkpoints(settings.checkpoints)
 
 
+async def watch_redis(redis: Redis, settings: Settings, stop: asyncio.Event) -> None:
+    """Every heartbeat interval: log an ERROR when Redis lost its data (`shared.epoch`); stop
+    the scheduler with `RedisAccessError` when Redis starts refusing it (a rotated password)."""
+    epoch = EpochWatch(
+        redis,
+        settings.keys,
+        role="scheduler",
+        what_else="the scheduler's markers of fired runs and last ticks: triggers fire from now",
+    )
+    while True:
+        try:
+            await epoch.check()
+        except (RedisError, OSError) as exc:
+            problem = access_problem(exc)
+            if problem is not None:
+                logger.error("scheduler stopping: %s", problem)
+                stop.set()
+                raise RedisAccessError(problem) from None
+            # an outage: the scheduler's own loops report it
+        await asyncio.sleep(settings.heartbeat_s)
+
+
 async def serve(
     settings: Settings, options: SchedulerOptions, *, on_request_read: ReadHook | None = None
 ) -> None:
     """Run a scheduler until SIGTERM or SIGINT."""
     checkpoints = load(settings)
-    redis = connect(settings)
+    # A refused password or certificate ends the process here (RedisAccessError, exit 2); an
+    # unreachable Redis is waited for.
+    redis = await open_redis(settings, SCHEDULER)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -70,7 +77,14 @@ async def serve(
             on_request_read=on_request_read,
             metrics=metrics,
         )
-        await scheduler.run(stop)
+        watch = asyncio.create_task(watch_redis(redis, settings, stop), name="redis watch")
+        try:
+            await scheduler.run(stop)
+        finally:
+            watch.cancel()
+        refused = await asyncio.gather(watch, return_exceptions=True)
+        if isinstance(refused[0], RedisAccessError):
+            raise refused[0]
     finally:
         if metrics_server is not None:
             metrics_server.close()

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 from shared.async_base.action import AsyncBaseAction
 from shared.async_base.adapter import adapt_to_async
 from shared.async_base.context import AsyncExecutionContext
+from shared.async_base.once import current_run_actions
 from shared.async_base.protocols import AsyncExecutable
 from shared.errors import ConfigError
 from shared.models import ActionResult, ActionStatus, CheckpointResult
@@ -48,7 +49,27 @@ async def run_action(
     checkpoint_result: CheckpointResult,
     context: AsyncExecutionContext | None = None,
 ) -> ActionResult:
-    """One action under the context's limits; whatever it raises becomes its `error` result."""
+    """One action under the context's limits; whatever it raises becomes its `error` result.
+    Within a run bound to an action ledger (`shared.async_base.once`), an action that started
+    in an earlier attempt of the run is not run again: its recorded outcome is reported."""
+    once = current_run_actions()
+    key = once.key_of(action) if once is not None else None
+    if once is None or key is None:
+        return await _run_action(action, checkpoint_result, context)
+    name, action_type = _labels(action)
+    earlier = await once.ledger.begin(once.run_id, key)
+    if earlier is not None:
+        return earlier.model_copy(update={"action_name": name, "action_type": action_type})
+    result = await _run_action(action, checkpoint_result, context)
+    await once.ledger.end(once.run_id, key, result)
+    return result
+
+
+async def _run_action(
+    action: AsyncExecutable,
+    checkpoint_result: CheckpointResult,
+    context: AsyncExecutionContext | None,
+) -> ActionResult:
     _, action_type = _labels(action)
     limit: AbstractAsyncContextManager[None] = (
         context.limit(action_type) if context is not None else nullcontext()

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
-from shared.models import CheckpointResult, CheckpointStatus
+if TYPE_CHECKING:  # annotations only: `shared.settings` imports this package, models stay out
+    from shared.models import CheckpointResult, CheckpointStatus
 
 #: Rows a query returns when it names no limit.
 DEFAULT_LIMIT = 50

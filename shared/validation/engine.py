@@ -5,8 +5,10 @@ problem, a missing or corrupt source, an unknown column or a cancelled run gives
 with status ``error`` whose message names the checkpoint, the source and the cause.
 
 Cancellation is checked before the data is read, between planning and scanning, and between
-the scan and the evaluation: polars cannot interrupt a scan midway, so a cancel during the
-scan takes effect when it ends and the result is discarded.
+the scan and the evaluation: polars cannot interrupt a scan midway, so a cancel during an
+in-thread scan takes effect when it ends and the result is discarded. Workers pass a
+`scanner` (`shared.validation.scan_process.ScanProcesses`) that runs large scans in a child
+process, killed at once on cancel.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +54,11 @@ def validate_checkpoint(
     context: Mapping[str, Any] | None = None,
     cancel: threading.Event | None = None,
     history: DistributionHistory | None = None,
+    scanner: Callable[[ScanPlan, threading.Event | None], dict[str, Any]] | None = None,
 ) -> CheckpointResult:
     """Validate `checkpoint`'s data: one scan, then each validator's judgement. `history`
-    gives validators that compare with earlier runs (a bare ``distribution``) those runs."""
+    gives validators that compare with earlier runs (a bare ``distribution``) those runs;
+    `scanner` runs the scan (default: here, in this thread)."""
     started = time.perf_counter()
     run_time = utc_now()
 
@@ -85,7 +89,10 @@ def validate_checkpoint(
         _check_cancel(cancel, "before the scan")
         # A SQL source computes the plan in its database when it can (shared.pushdown).
         pushed = pushed_down_row(source, plan)
-        row = run_scan(plan) if pushed is None else pushed
+        if pushed is not None:
+            row = pushed
+        else:
+            row = run_scan(plan) if scanner is None else scanner(plan, cancel)
         _check_cancel(cancel, "after the scan, before the evaluation")
         issues, statistics = evaluate_scan(plan, row)
     except SourceError as exc:

@@ -178,9 +178,16 @@ def _branch(frame: pl.LazyFrame, part: FirstRows | AllValues, alias: str) -> pl.
 def run_scan(plan: ScanPlan) -> dict[str, Any]:
     """Collect the plan's query: the one read of the data. Its single row, by column name;
     `AllValues` columns as `pl.Series` (a Python list of millions of values would not fit)."""
-    frame = plan.query.collect(engine=plan.engine)
-    row: dict[str, Any] = frame.drop(plan.series_columns).row(0, named=True)
-    for name in plan.series_columns:
+    return collect_row(plan.query, plan.series_columns, plan.engine)
+
+
+def collect_row(
+    query: pl.LazyFrame, series_columns: frozenset[str], engine: Engine
+) -> dict[str, Any]:
+    """`run_scan`'s work, from the parts of a plan that can travel to a scan process."""
+    frame = query.collect(engine=engine)
+    row: dict[str, Any] = frame.drop(series_columns).row(0, named=True)
+    for name in series_columns:
         row[name] = frame.get_column(name)[0]
     return row
 

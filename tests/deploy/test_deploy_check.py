@@ -44,7 +44,7 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def test_the_deploy_files_pass() -> None:
     done = deploy_check(REPO_ROOT / "deploy")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "6 passed, 0 failed" in done.stdout
+    assert "7 passed, 0 failed" in done.stdout
 
 
 def bad_worker_field(deploy: Path) -> None:
@@ -69,6 +69,10 @@ def missing_resource(deploy: Path) -> None:
 
 def bad_compose(deploy: Path) -> None:
     replace_in(deploy / "compose.yaml", "stop_grace_period: 45s", "stop_grace_periods: 45s")
+
+
+def evicting_redis(deploy: Path) -> None:
+    replace_in(deploy / "compose.yaml", "- noeviction", "- allkeys-lru")
 
 
 def bad_yaml(deploy: Path) -> None:
@@ -96,6 +100,7 @@ def bad_checkpoints(deploy: Path) -> None:
         (short_grace, "kubernetes-validate", "terminationGracePeriodSeconds <= 30"),
         (missing_resource, "kubernetes-validate", "worker-hpa.yaml"),
         (bad_compose, "compose schema", "stop_grace_periods"),
+        (evicting_redis, "redis durability", "--maxmemory-policy must be noeviction"),
         (bad_yaml, "yamllint", "trailing-spaces"),
         (bad_unit, "systemd-analyze verify", "restart specifier, ignoring: often"),
         (bad_dockerfile, "hadolint", "DL3003"),
@@ -116,7 +121,7 @@ def test_make_deploy_check_fails_on_a_broken_manifest(tmp_path: Path) -> None:
     done = deploy_check(broken_copy(tmp_path, bad_worker_field))
     assert done.returncode != 0
     assert "FAILED  kustomize base + kubernetes-validate" in done.stdout
-    assert "5 passed, 1 failed" in done.stdout
+    assert "6 passed, 1 failed" in done.stdout
 
 
 def load_check_module() -> Any:

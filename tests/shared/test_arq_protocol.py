@@ -27,7 +27,8 @@ from shared.checkpoint import OverlapPolicy
 from shared.enqueue import enqueue_run, job_payload
 from shared.firing.base import Firing
 from shared.firing.redis import RedisFiringDecider
-from shared.job import RUN_CHECKPOINT, UNDECODABLE_JOB, RunRequest
+from shared.job import RunRequest
+from shared.job_names import RUN_CHECKPOINT, UNDECODABLE_JOB
 from shared.keys import Keys
 from shared.redis_connection import connect_arq
 from shared.serializer import deserialize_job, serialize_job

@@ -28,8 +28,8 @@ async def test_stats_count_queue_streams_workers_and_recent_statuses(
     for status in ("success", "failure", "failure", "error"):
         await redis.xadd(keys.results, {"run_id": "r", "status": status})
     await redis.xadd(keys.dead, {"reason": "x"})
-    await write_heartbeat(redis, keys, Heartbeat("w-1", "2026-01-01T00:00:00+00:00", 2, 5))
-    await write_heartbeat(redis, keys, Heartbeat("w-2", "2026-01-01T00:00:01+00:00", 1, 0))
+    await write_heartbeat(redis, keys, Heartbeat("w-1", "2026-01-01T00:00:00+00:00", 2, 5), 15)
+    await write_heartbeat(redis, keys, Heartbeat("w-2", "2026-01-01T00:00:01+00:00", 1, 0), 15)
     await redis.set(keys.worker("w-3"), b"not msgpack of a heartbeat")
 
     stats = await read_fleet_stats(redis, keys)
@@ -45,6 +45,7 @@ async def test_stats_count_queue_streams_workers_and_recent_statuses(
 
 
 async def test_heartbeats_expire(redis: Redis, settings: Settings) -> None:
-    await write_heartbeat(redis, settings.keys, Heartbeat("w-1", "2026-01-01T00:00:00+00:00"))
+    beat = Heartbeat("w-1", "2026-01-01T00:00:00+00:00")
+    await write_heartbeat(redis, settings.keys, beat, settings.heartbeat_ttl_s)
     ttl_ms = await redis.pttl(settings.keys.worker("w-1"))
     assert 0 < ttl_ms <= 15_000

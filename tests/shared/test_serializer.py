@@ -6,7 +6,7 @@ from pathlib import Path
 import msgpack
 from arq.jobs import deserialize_job_raw, deserialize_result, serialize_job, serialize_result
 
-from shared.job import UNDECODABLE_JOB
+from shared.job_names import UNDECODABLE_JOB
 from shared.serializer import deserialize_job
 from shared.serializer import serialize_job as msgpack_job
 

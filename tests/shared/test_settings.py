@@ -25,6 +25,7 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_WORKER_CONCURRENCY": "4",
         "CHECKFLEET_JOB_TIMEOUT_S": "12.5",
         "CHECKFLEET_GRACEFUL_SHUTDOWN_S": "5",
+        "CHECKFLEET_HEARTBEAT_S": "2",
         "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
         "CHECKFLEET_ACTION_LIMITS": "webhook=4, slack=2",
         "CHECKFLEET_LOG_FORMAT": "json",
@@ -52,6 +53,7 @@ def test_every_variable_is_read() -> None:
     assert settings.worker_concurrency == 4
     assert settings.job_timeout_s == 12.5
     assert settings.graceful_shutdown_s == 5
+    assert (settings.heartbeat_s, settings.heartbeat_ttl_s) == (2.0, 6.0)
     assert settings.plugins == ("acme.checks", "acme.actions")
     assert settings.action_type_limits == {"webhook": 4, "slack": 2}
     assert (settings.log_format, settings.log_level, settings.metrics_port) == (

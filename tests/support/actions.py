@@ -53,6 +53,14 @@ async def probe_concurrency(result: CheckpointResult) -> str:
     return "probed"
 
 
+def record_side_effect(result: CheckpointResult) -> str:
+    """Appends the run id to the file CHECKFLEET_TEST_SIDE_EFFECTS names: a side effect a
+    test can count across processes."""
+    with open(os.environ["CHECKFLEET_TEST_SIDE_EFFECTS"], "a") as effects:
+        effects.write(result.run_id + "\n")
+    return "recorded"
+
+
 def exit_process(result: CheckpointResult) -> str:
     """Kills its worker on the spot, as a crash or the OOM killer would (no cleanup)."""
     os._exit(70)

@@ -2,7 +2,8 @@
 
 Tests must never touch a Redis that may already run on the machine (6379), so every test
 session starts this one. `stop()` / `start()` / `restart()` let fault tests take it away and
-bring it back on the same port.
+bring it back on the same port. Fault tests give it more options: extra ``args`` (a
+``maxmemory``, persistence), a ``password`` (``requirepass``), TLS certificates.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import redis
+
+from tests.support.tls import TlsFiles
 
 INSTALL_HINT = (
     "redis-server was not found on PATH. The tests start their own private Redis; install it "
@@ -33,18 +38,59 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process on 127.0.0.1 that the tests own."""
 
-    def __init__(self, port: int | None = None, binary: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        binary: str | None = None,
+        *,
+        args: Sequence[str] = (),
+        password: str | None = None,
+        tls: TlsFiles | None = None,
+        tls_cert: tuple[Path, Path] | None = None,
+    ) -> None:
         found = binary or shutil.which("redis-server")
         if found is None:
             raise FileNotFoundError(INSTALL_HINT)
         self.binary = found
         self.port = port or free_port()
+        self.args = list(args)
+        self.password = password
+        self.tls = tls
+        #: The certificate and key the server shows (default: the one for 127.0.0.1).
+        self.tls_cert = tls_cert or ((tls.server_cert, tls.server_key) if tls else None)
         self._dir = tempfile.TemporaryDirectory(prefix="checkfleet-redis-")
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def directory(self) -> Path:
+        return Path(self._dir.name)
+
+    @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The URL with the password; a TLS server's names its CA file."""
+        auth = f":{self.password}@" if self.password else ""
+        if self.tls is None:
+            return f"redis://{auth}127.0.0.1:{self.port}/0"
+        return f"rediss://{auth}127.0.0.1:{self.port}/0?ssl_ca_certs={self.tls.ca_cert}"
+
+    def _listen_args(self) -> list[str]:
+        if self.tls is None or self.tls_cert is None:
+            return ["--port", str(self.port)]
+        cert, key = self.tls_cert
+        return [
+            "--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(cert),
+            "--tls-key-file", str(key), "--tls-ca-cert-file", str(self.tls.ca_cert),
+            "--tls-auth-clients", "no",
+        ]  # fmt: skip
+
+    def client(self) -> redis.Redis:
+        """A synchronous admin client (password and CA included)."""
+        options: dict[str, Any] = {"host": "127.0.0.1", "port": self.port}
+        if self.password:
+            options["password"] = self.password
+        if self.tls is not None:
+            options.update(ssl=True, ssl_ca_certs=str(self.tls.ca_cert))
+        return redis.Redis(**options)
 
     @property
     def running(self) -> bool:
@@ -57,13 +103,15 @@ class RedisServer:
         self._process = subprocess.Popen(
             [
                 self.binary,
-                "--port", str(self.port),
+                *self._listen_args(),
                 "--bind", "127.0.0.1",
                 "--dir", self._dir.name,
                 "--save", "",
                 "--appendonly", "no",
                 "--logfile", str(log),
                 "--daemonize", "no",
+                *(["--requirepass", self.password] if self.password else []),
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -71,7 +119,8 @@ class RedisServer:
         self._wait_for_ping(timeout_s, log)
 
     def _wait_for_ping(self, timeout_s: float, log: Path) -> None:
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
+        client = self.client()
+        client.connection_pool.connection_kwargs["socket_connect_timeout"] = 0.2
         deadline = time.monotonic() + timeout_s
         try:
             while time.monotonic() < deadline:
@@ -100,7 +149,7 @@ class RedisServer:
         self.start()
 
     def flush(self) -> None:
-        client = redis.Redis(host="127.0.0.1", port=self.port)
+        client = self.client()
         try:
             client.flushall()
         finally:

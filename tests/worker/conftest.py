@@ -3,7 +3,7 @@ pool that enqueues with the msgpack serializer."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from arq.worker import Worker
 
 from shared.redis_connection import connect_arq
 from shared.settings import Settings
+from tests.support.processes import ManagedProcess, waking_worker_argv, worker_argv
 from tests.worker.fleet import write_fleet_files
 from worker.settings import worker_options
 
@@ -70,3 +71,25 @@ async def make_worker(worker_settings: Settings) -> AsyncIterator[WorkerFactory]
     yield factory
     for worker in workers:
         await worker.close()
+
+
+@pytest.fixture
+def spawn_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[object]:
+    """Starts worker processes (`entry`: "arq" for arq's CLI, "waking" for python -m worker);
+    kills those still running after the test."""
+    processes: list[ManagedProcess] = []
+
+    def spawn(name: str, entry: str = "arq", **env: str) -> ManagedProcess:
+        environment = {
+            "CHECKFLEET_REDIS_URL": worker_settings.redis_url,
+            "CHECKFLEET_CHECKPOINTS": str(worker_settings.checkpoints),
+            **env,
+        }
+        argv = worker_argv() if entry == "arq" else waking_worker_argv()
+        process = ManagedProcess(name, argv, environment, tmp_path)
+        processes.append(process)
+        return process
+
+    yield spawn
+    for process in processes:
+        process.stop()

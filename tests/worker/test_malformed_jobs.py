@@ -12,7 +12,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from shared import codec
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.settings import Settings
 from tests.worker.conftest import WorkerFactory
 

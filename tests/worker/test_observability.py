@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.fleet import read_fleet_stats
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.settings import Settings
 from tests.support.processes import ManagedProcess, worker_argv
 from tests.worker.conftest import WorkerFactory

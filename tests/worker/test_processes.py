@@ -7,50 +7,22 @@ import asyncio
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from arq.connections import ArqRedis
 
-from shared.job import RUN_CHECKPOINT
 from shared.settings import Settings
-from tests.support.processes import REPO_ROOT, ManagedProcess, waking_worker_argv, worker_argv
+from tests.support.processes import REPO_ROOT, worker_argv
 from tests.support.redis_server import RedisServer
+from tests.worker.fleet import (
+    enqueue_slow,
+    published_run_ids,
+    wait_for_results,
+    wait_until_in_progress,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def spawn_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[object]:
-    processes: list[ManagedProcess] = []
-
-    def spawn(name: str, entry: str = "arq", **env: str) -> ManagedProcess:
-        environment = {
-            "CHECKFLEET_REDIS_URL": worker_settings.redis_url,
-            "CHECKFLEET_CHECKPOINTS": str(worker_settings.checkpoints),
-            **env,
-        }
-        argv = worker_argv() if entry == "arq" else waking_worker_argv()
-        process = ManagedProcess(name, argv, environment, tmp_path)
-        processes.append(process)
-        return process
-
-    yield spawn
-    for process in processes:
-        process.stop()
-
-
-async def wait_until_ready(redis: ArqRedis, settings: Settings, process: ManagedProcess) -> None:
-    """A worker writes its health line once start-up is done and it polls the queue."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if await redis.exists(settings.keys.health_check):
-            return
-        assert process.process.poll() is None, process.log()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"worker never became ready:\n{process.log()}")
 
 
 def health_check(settings: Settings) -> int:
@@ -64,39 +36,6 @@ def health_check(settings: Settings) -> int:
         check=False,
     )
     return completed.returncode
-
-
-async def published_run_ids(redis: ArqRedis, settings: Settings) -> list[str]:
-    entries = await redis.xrange(settings.keys.results)
-    return [fields[b"run_id"].decode() for _, fields in entries]
-
-
-async def wait_for_results(
-    redis: ArqRedis, settings: Settings, count: int, timeout_s: float
-) -> list[str]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        run_ids = await published_run_ids(redis, settings)
-        if len(set(run_ids)) >= count:
-            return run_ids
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"only {len(await published_run_ids(redis, settings))} of {count} results")
-
-
-async def wait_until_in_progress(redis: ArqRedis, job_ids: list[str]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if all([await redis.exists(f"arq:in-progress:{job_id}") for job_id in job_ids]):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"jobs {job_ids} never started")
-
-
-async def enqueue_slow(redis: ArqRedis, run_id: str) -> None:
-    job = await redis.enqueue_job(
-        RUN_CHECKPOINT, {"checkpoint": "slow", "run_id": run_id}, _job_id=run_id
-    )
-    assert job is not None
 
 
 async def test_sigkill_mid_run_loses_nothing_and_duplicates_nothing(
@@ -154,7 +93,11 @@ async def test_a_redis_outage_mid_run_is_survived(
     redis_server.stop()  # no persistence: the queue is gone, the run in memory is not
     await asyncio.sleep(2.5)  # the run ends while Redis is away: publishing must wait for it
     redis_server.start()
-    assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30) == ["during"]
+    try:
+        published = await wait_for_results(arq_pool, worker_settings, 1, timeout_s=30)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{worker.log()}") from None
+    assert published == ["during"]
     await enqueue_slow(arq_pool, "after")
     assert sorted(await wait_for_results(arq_pool, worker_settings, 2, timeout_s=30)) == [
         "after",

@@ -63,7 +63,7 @@ def test_an_edited_file_is_reloaded_without_dropping_the_run_in_flight(
     time.sleep(0.5)  # the slow run is in flight while the file changes
     definitions = Path(env["CHECKFLEET_CHECKPOINTS"])
     definitions.write_text(DEFINITIONS.format(data=tmp_path) + EXTRA.format(data=tmp_path))
-    wait_for_count(worker, "definitions reloaded (the file changed): 5 checkpoints", 1)
+    wait_for_count(worker, "definitions reloaded (the file changed): 6 checkpoints", 1)
     assert enqueue(env, "extra", "--wait")[0] == 0
     code, out = CliRunner().invoke(app, ["results", "-c", "slow", "--json"], env=env).exit_code, ""
     deadline = time.monotonic() + 20

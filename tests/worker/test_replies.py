@@ -6,7 +6,7 @@ from __future__ import annotations
 from arq.connections import ArqRedis
 
 from shared import codec
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.models import CheckpointStatus
 from shared.publishing import REPLY_TTL_S
 from shared.settings import Settings

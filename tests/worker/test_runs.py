@@ -8,7 +8,7 @@ from pathlib import Path
 from arq.connections import ArqRedis
 from arq.jobs import Job
 
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.models import ActionStatus, CheckpointStatus
 from shared.serializer import deserialize_job
 from shared.settings import Settings

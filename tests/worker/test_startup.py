@@ -10,7 +10,7 @@ import pytest
 from arq.connections import ArqRedis
 
 from shared.errors import ConfigError
-from shared.job import RUN_CHECKPOINT
+from shared.job_names import RUN_CHECKPOINT
 from shared.models import CheckpointStatus
 from shared.settings import Settings
 from tests.support.actions import ConcurrencyProbe

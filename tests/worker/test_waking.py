@@ -43,10 +43,17 @@ async def wait_for_result(redis: ArqRedis, settings: Settings, run_id: str) -> f
     return time.monotonic() - started
 
 
+async def wait_until_listening(redis: ArqRedis, channel: str) -> None:
+    """Until a worker subscribed to `channel`: it started up and went idle on an empty queue
+    (a wake published before that is lost, and costs one idle poll)."""
+    while (await redis.pubsub_numsub(channel))[0][1] < 1:  # noqa: ASYNC110 - polls Redis
+        await asyncio.sleep(0.01)
+
+
 async def test_an_enqueue_wakes_an_idle_worker(
     arq_pool: ArqRedis, worker_settings: Settings, waking_worker: WakingWorker
 ) -> None:
-    await asyncio.sleep(0.3)  # let the worker go idle on an empty queue
+    await asyncio.wait_for(wait_until_listening(arq_pool, worker_settings.keys.wake), 20)
     for index in range(3):
         request = RunRequest(checkpoint="orders", run_id=f"woken-{index}")
         assert await enqueue_run(arq_pool, worker_settings.keys, request) is not None

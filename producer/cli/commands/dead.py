@@ -19,7 +19,7 @@ from producer.client.dead_letters import (
     list_dead_letters,
     requeue_dead_letter,
 )
-from shared.redis_connection import connect_arq
+from shared.redis_connection import ONE_SHOT, connect_arq
 from shared.settings import Settings
 
 dead_app = typer.Typer(
@@ -115,9 +115,7 @@ async def _get(settings: Settings, entry_id: str) -> DeadLetter:
 
 
 async def _requeue(settings: Settings, entry_id: str) -> str:
-    async with command_redis(settings):  # fails fast, naming the URL, when Redis is away
-        pass
-    redis = await connect_arq(settings, fail_fast=True)
+    redis = await connect_arq(settings, ONE_SHOT)  # fails fast, naming the URL
     try:
         return await requeue_dead_letter(redis, settings.keys, entry_id)
     finally:

@@ -7,33 +7,37 @@ import asyncio
 from rich.table import Table
 from rich.text import Text
 
-from producer.cli.commands.common import JsonOption, reported_errors, stdout
-from producer.cli.commands.redis_access import command_redis, redacted
+from producer.cli.commands.common import JsonOption, reported_errors, stderr, stdout
+from producer.cli.commands.redis_access import command_redis
 from producer.cli.render import print_json
 from shared.fleet import FleetStats, heartbeat_age_s, read_fleet_stats
 from shared.models import CheckpointStatus
+from shared.redis_safety import check_redis_safety
+from shared.redis_url import redacted
 from shared.settings import Settings
 
 
 def stats_command(as_json: JsonOption = False) -> None:
     """Queue depth, live workers, runs in progress and recent results by status, overall and
-    per checkpoint."""
+    per checkpoint; warnings when Redis can lose runs (persistence off, an eviction policy)."""
     with reported_errors():
         settings = Settings.from_env()
-        stats = asyncio.run(fetch_stats(settings))
+        stats, warnings = asyncio.run(fetch_stats(settings))
     if as_json:
-        print_json(stdout(), stats.to_dict())
+        print_json(stdout(), {**stats.to_dict(), "warnings": warnings})
         return
     stdout().print(stats_table(stats, redacted(settings.redis_url)))
     if stats.workers:
         stdout().print(workers_table(stats))
     if stats.recent_by_checkpoint:
         stdout().print(checkpoints_table(stats))
+    for warning in warnings:
+        stderr().print(f"[bold yellow]warning:[/] {warning}", highlight=False)
 
 
-async def fetch_stats(settings: Settings) -> FleetStats:
+async def fetch_stats(settings: Settings) -> tuple[FleetStats, list[str]]:
     async with command_redis(settings) as redis:
-        return await read_fleet_stats(redis, settings.keys)
+        return await read_fleet_stats(redis, settings.keys), await check_redis_safety(redis)
 
 
 def stats_table(stats: FleetStats, where: str) -> Table:

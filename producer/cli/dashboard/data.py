@@ -18,7 +18,6 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from producer.cli.commands.redis_access import redacted
 from producer.cli.render import outcome_of
 from producer.client.dead_letters import DeadLetter, list_dead_letters
 from producer.client.recent_results import ResultFilter, recent_results
@@ -27,6 +26,7 @@ from shared import codec
 from shared.errors import DecodeError, FleetUnavailable
 from shared.fleet import FleetStats, read_fleet_stats
 from shared.models import CheckpointResult
+from shared.redis_url import redacted
 from shared.settings import Settings
 from shared.store import FigureQuery, ResultStore, RunQuery
 

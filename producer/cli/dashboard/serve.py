@@ -17,14 +17,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
-from producer.cli.commands.redis_access import redacted
 from producer.cli.dashboard.app import build_app
 from producer.cli.dashboard.data import FleetView
 from producer.cli.dashboard.state import DashboardConfig
-from shared.errors import BackendUnavailableError, ConfigError
-from shared.redis_connection import connect_arq
+from shared.errors import ConfigError
+from shared.redis_connection import ONE_SHOT, connect_arq
+from shared.redis_url import redacted
 from shared.settings import Settings
 from shared.store import DEFAULT_STORE_PATH, ResultStore, default_store_url, open_store
 
@@ -57,13 +56,9 @@ async def opened_view(settings: Settings) -> AsyncIterator[tuple[FleetView, str]
                 raise ConfigError(f"cannot open the results store {redacted(url)}: {exc}") from exc
         redis = None
         if settings.redis_url_configured:
-            try:
-                redis = await connect_arq(settings, fail_fast=True)
-            except (RedisError, OSError) as exc:
-                raise BackendUnavailableError(
-                    f"cannot reach Redis at {redacted(settings.redis_url)} "
-                    f"(CHECKFLEET_REDIS_URL): {exc}"
-                ) from exc
+            # BackendUnavailableError naming the URL when Redis is away, RedisAccessError
+            # when it refuses the password or the certificate
+            redis = await connect_arq(settings, ONE_SHOT)
             stack.push_async_callback(redis.aclose)
         yield FleetView(settings, redis, store), note
 

@@ -21,7 +21,6 @@ from rich.table import Table
 from rich.text import Text
 
 from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
-from producer.cli.commands.redis_access import redacted
 from producer.cli.demo.processes import (
     DemoProcess,
     free_port,
@@ -38,6 +37,8 @@ from shared import codec
 from shared.definitions import load_checkpoints
 from shared.keys import Keys
 from shared.models import CheckpointStatus
+from shared.redis_connection import CLIENT, connect
+from shared.redis_url import redacted
 from shared.settings import Settings
 
 #: The key prefix of the demo's fleet: it never touches another fleet's keys.
@@ -125,7 +126,7 @@ async def clear_fleet(url: str) -> None:
     every run on its results stream or queue. Each demo starts from an empty fleet, and a
     shared Redis keeps nothing of it."""
     keys = Keys(DEMO_PREFIX)
-    client = Redis.from_url(url)
+    client: Redis = connect(Settings(redis_url=url), CLIENT)
     try:
         job_ids = {raw.decode() for raw in await client.zrange(keys.queue, 0, -1)}
         for _entry_id, fields in await client.xrange(keys.results):
@@ -148,7 +149,7 @@ async def watch_results(
     at most `STARTUP_TIMEOUT_S` for it)."""
     stream = Keys(DEMO_PREFIX).results
     seen: Counter[str] = Counter()
-    client = Redis.from_url(url)
+    client: Redis = connect(Settings(redis_url=url), CLIENT)
     last_id = "0-0"
     reported: set[str] = set()
     # The clock starts at the first result: on a loaded machine the processes take seconds

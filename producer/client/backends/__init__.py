@@ -18,6 +18,7 @@ def make_backend(
     settings: Settings | None = None,
     catalog: CheckpointCatalog | None = None,
     concurrency: int = 10,
+    result_timeout_s: float | None = None,
 ) -> RunBackend:
     """The backend `kind` names; ``auto`` is ``redis`` when CHECKFLEET_REDIS_URL is set."""
     settings = settings or Settings.from_env()
@@ -25,5 +26,5 @@ def make_backend(
     if kind is BackendKind.AUTO:
         kind = BackendKind.REDIS if settings.redis_url_configured else BackendKind.LOCAL
     if kind is BackendKind.REDIS:
-        return RedisBackend(settings)
+        return RedisBackend(settings, result_timeout_s=result_timeout_s)
     return LocalBackend(catalog=catalog, concurrency=concurrency)

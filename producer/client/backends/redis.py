@@ -1,6 +1,10 @@
 """`RedisBackend`: runs on the worker fleet. A run is a `run_checkpoint` job whose request
 carries the checkpoint's spec (workers need not know it) and the client's reply stream; the
-result comes back through `ReplyReader`."""
+result comes back through `ReplyReader`.
+
+A wait ends, whatever happens to Redis: with the result, or with an `error` result when no
+result came within `result_timeout_s` (default `default_result_timeout_s`) or when Redis lost
+the run (`RunLostError`)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from producer.client.backends.base import Ticket, build_request, target_name
 from producer.client.replies import ReplyReader
 from shared.checkpoint import Checkpoint
 from shared.enqueue import enqueue_run
-from shared.errors import SpecError
+from shared.errors import ResultTimeoutError, RunLostError, SpecError
 from shared.firing.redis import RedisFiringDecider
 from shared.job import RunRequest
 from shared.models import CheckpointResult
@@ -23,6 +27,12 @@ from shared.redis_connection import connect_arq
 from shared.settings import Settings
 from shared.trust.provenance import origin_for
 from shared.validation import error_result
+
+
+def default_result_timeout_s(settings: Settings) -> float:
+    """How long a client waits for a result by default: a run's job timeout, once more for a
+    retry after its worker died, and half a minute in the queue."""
+    return settings.job_timeout_s * 2 + 30
 
 
 def new_client_id() -> str:
@@ -35,8 +45,15 @@ class RedisBackend:
 
     kind = "redis"
 
-    def __init__(self, settings: Settings, *, client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client_id: str | None = None,
+        result_timeout_s: float | None = None,
+    ) -> None:
         self._settings = settings
+        self.result_timeout_s = result_timeout_s or default_result_timeout_s(settings)
         self.client_id = client_id or new_client_id()
         #: The origin this client's requests name (results carry it as provenance).
         self.origin = origin_for("client", self.client_id)
@@ -63,7 +80,12 @@ class RedisBackend:
             if self._redis is not None:
                 return
             self._redis = await connect_arq(self._settings)
-            self._replies = ReplyReader(self._redis, self._settings.keys, self.client_id)
+            self._replies = ReplyReader(
+                self._redis,
+                self._settings.keys,
+                self.client_id,
+                lost_after_s=self._settings.heartbeat_ttl_s,
+            )
             self._replies.start()
 
     async def aclose(self) -> None:
@@ -110,7 +132,10 @@ class RedisBackend:
             return ticket.settled
         await self.open()
         _, replies = self._connected()
-        return await replies.wait(ticket.run_id)
+        try:
+            return await replies.wait(ticket.run_id, timeout_s=self.result_timeout_s)
+        except (ResultTimeoutError, RunLostError) as exc:
+            return error_result(ticket.checkpoint_name, run_id=ticket.run_id, message=str(exc))
 
     def prepare(self, checkpoint: Checkpoint, request: RunRequest) -> RunRequest:
         return request.model_copy(

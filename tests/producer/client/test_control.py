@@ -15,13 +15,13 @@ from shared import codec
 from shared.enqueue import enqueue_run
 from shared.job import CANCELLED_MESSAGE, RunRequest
 from shared.publishing import ResultPublisher
-from shared.redis_connection import connect_arq
+from shared.redis_connection import ONE_SHOT, connect_arq
 from shared.settings import Settings
 
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[ArqRedis]:
-    client = await connect_arq(settings, fail_fast=True)
+    client = await connect_arq(settings, ONE_SHOT)
     yield client
     await client.aclose()
 

@@ -32,6 +32,7 @@ def test_the_config_has_the_seed_fields_and_defaults() -> None:
         "max_consecutive_failures": 10,
         "graceful_shutdown_timeout": 30.0,
         "backend": "auto",
+        "result_timeout": None,
     }
 
 

@@ -50,3 +50,13 @@ def test_a_bad_setting_is_reported_by_the_command() -> None:
     result = CliRunner().invoke(app, ["stats"], env={"CHECKFLEET_LOG_FORMAT": "xml"})
     assert result.exit_code == 3
     assert "CHECKFLEET_LOG_FORMAT" in result.stderr
+
+
+def test_stats_warns_when_redis_can_lose_runs(settings: Settings) -> None:
+    # The test server runs without persistence: exactly what the warning is for.
+    env = {"CHECKFLEET_REDIS_URL": settings.redis_url, "COLUMNS": "200"}
+    table = CliRunner().invoke(app, ["stats"], env=env)
+    assert table.exit_code == 0
+    assert "persistence is off" in table.stderr and "appendonly yes" in table.stderr
+    report = json.loads(CliRunner().invoke(app, ["stats", "--json"], env=env).stdout)
+    assert any("persistence is off" in warning for warning in report["warnings"])
