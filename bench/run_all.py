@@ -22,6 +22,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("throughput.py", [], ["--runs", "200", "--repeat", "1"]),
     ("memory.py", [], ["--warm-runs", "50", "--runs", "200", "--maxlen", "100", "--repeat", "1"]),
     ("validation.py", [], ["--rows", "20000", "--repeat", "1"]),
+    (
+        "validation.py",
+        ["--scenario", "bare", "--repeat", "5"],
+        ["--scenario", "bare", "--rows", "20000", "--repeat", "1"],
+    ),
     ("flood.py", [], ["--runs", "20", "--flood", "100", "--repeat", "1"]),
     ("sql_source.py", [], ["--rows", "20000", "--repeat", "1"]),
 ]

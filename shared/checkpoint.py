@@ -15,11 +15,14 @@ config checks), and `run()` turns those problems into a result with status ``err
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import inspect
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import JsonValue
 
@@ -28,6 +31,7 @@ from pydantic import JsonValue
 import shared.actions
 import shared.async_base
 import shared.triggers  # noqa: F401
+from shared.async_base.adapter import adapt_to_async
 from shared.async_base.strategies import ExecutionStrategy
 from shared.async_base.trigger import AsyncBaseTrigger
 from shared.checkpoint_fields import (
@@ -54,6 +58,9 @@ from shared.specs import TYPE_FIELD, component_spec
 from shared.validators.base import Validator
 from shared.validators.entries import ValidatorEntry, entry_spec
 
+if TYPE_CHECKING:
+    from shared.execution import CheckpointExecutor
+
 __all__ = [
     "DEFAULT_TIMEOUT_S",
     "RESERVED_METADATA_KEYS",
@@ -63,6 +70,7 @@ __all__ = [
     "CheckpointResult",
     "CheckpointStatus",
     "OverlapPolicy",
+    "to_async_checkpoint",
 ]
 
 
@@ -138,16 +146,33 @@ class Checkpoint:
         catch_up_limit: int = DEFAULT_CATCH_UP_LIMIT,
         tags: Mapping[str, str] | Sequence[str] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        *,
+        execution_strategy: ExecutionStrategy | str | Mapping[str, Any] | None = None,
+        on_complete: Callable[[CheckpointResult], Any] | None = None,
+        schema: Mapping[str, str | None] | None = None,
     ) -> None:
+        """The fields are those of a spec (docs/checkpoints.md). The reference framework's
+        names are accepted too: `execution_strategy` for `strategy`; `schema` (column name to
+        type name) adds a ``schema`` validator; `on_complete` is called with each result of
+        `run` / `run_async` (sync or async; it stays in this process, never in the spec)."""
         problems: list[ConfigProblem] = []
         self.name: str = parse_name(name, problems)
         #: A path, glob or URL, a ``{"uri": ..., **options}`` map, or (in-process) a frame.
         self.data_source: SourceValue = parse_data_source(data_source, problems)
+        entries = list(validators or [])
+        if schema is not None:
+            entries.append({"type": "schema", "config": {"columns": dict(schema)}})
         self.validators: list[Validator[Any]] = parse_validators(
-            validators, validator_config if validator_config is not None else {}, problems
+            entries, validator_config if validator_config is not None else {}, problems
         )
         self.actions: list[Action] = parse_actions(actions, problems)
         self.triggers: list[AsyncBaseTrigger[Any]] = parse_triggers(triggers, problems)
+        if execution_strategy is not None:
+            if strategy != DEFAULT_STRATEGY and strategy != execution_strategy:
+                problems.append(
+                    ConfigProblem("execution_strategy", "give strategy or execution_strategy")
+                )
+            strategy = execution_strategy
         self.strategy: ExecutionStrategy = parse_strategy(strategy, problems)
         self.min_severity: Severity = parse_choice(min_severity, Severity, "min_severity", problems)
         self.fail_on_critical = parse_bool(fail_on_critical, "fail_on_critical", problems)
@@ -158,6 +183,11 @@ class Checkpoint:
         self.catch_up_limit: int = parse_limit(catch_up_limit, problems)
         self.tags: dict[str, str] = parse_tags(tags, problems)
         self.metadata: dict[str, JsonValue] = parse_metadata(metadata, problems)
+        if not _callable_or_none(on_complete):
+            problems.append(ConfigProblem("on_complete", "must be a function of the result"))
+        self.on_complete = on_complete
+        self._session: AsyncExitStack | None = None
+        self._executor: CheckpointExecutor | None = None
         raise_problems(problems)
 
     def add_action(self, action: Action | str | Mapping[str, Any]) -> Self:
@@ -271,15 +301,46 @@ class Checkpoint:
         # Imported on the first run: defining a checkpoint does not need the executor.
         from shared.execution import execute_blocking
 
-        return execute_blocking(self, run_id=run_id or new_run_id(), context=context)
+        result = execute_blocking(self, run_id=run_id or new_run_id(), context=context)
+        if self.on_complete is not None:
+            returned = self.on_complete(result)
+            if inspect.isawaitable(returned):
+                asyncio.run(_awaited(returned))
+        return result
 
     async def run_async(
         self, run_id: str | None = None, context: Mapping[str, Any] | None = None
     ) -> CheckpointResult:
-        """`run` for async code: validation goes to a thread, the loop is never blocked."""
+        """`run` for async code: validation goes to a thread, the loop is never blocked. Inside
+        ``async with checkpoint`` the runs share one thread pool and action context."""
         from shared.execution import execute_in_process
 
-        return await execute_in_process(self, run_id=run_id or new_run_id(), context=context)
+        run_id = run_id or new_run_id()
+        if self._executor is not None:
+            result = await self._executor.execute(self, run_id=run_id, context=context)
+        else:
+            result = await execute_in_process(self, run_id=run_id, context=context)
+        if self.on_complete is not None:
+            returned = self.on_complete(result)
+            if inspect.isawaitable(returned):
+                await returned
+        return result
+
+    async def __aenter__(self) -> Self:
+        """Hold a thread pool and an action context for the `run_async` calls inside."""
+        from shared.execution import CheckpointExecutor
+
+        if self._session is not None:
+            raise RuntimeError(f"checkpoint {self.name!r} is already entered")
+        stack = AsyncExitStack()
+        self._executor = await stack.enter_async_context(CheckpointExecutor())
+        self._session = stack
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        session, self._session, self._executor = self._session, None, None
+        if session is not None:
+            await session.aclose()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Checkpoint):
@@ -295,6 +356,26 @@ class Checkpoint:
 
     def __repr__(self) -> str:
         return f"Checkpoint(name={self.name!r}, data_source={source_label(self.data_source)!r})"
+
+
+def _callable_or_none(value: object) -> bool:
+    return value is None or callable(value)
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> None:
+    await awaitable
+
+
+def to_async_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
+    """The reference framework's conversion to an async checkpoint. Every checkpoint runs
+    asynchronously already (`run_async`, ``async with``): this returns a copy whose
+    synchronous actions are wrapped by `adapt_to_async`, the strategy and the rest shared."""
+    copied = copy.copy(checkpoint)
+    copied.actions = [adapt_to_async(action) for action in checkpoint.actions]
+    copied.triggers = list(checkpoint.triggers)
+    copied.validators = list(checkpoint.validators)
+    copied._session = copied._executor = None
+    return copied
 
 
 def new_run_id() -> str:

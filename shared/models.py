@@ -1,8 +1,9 @@
 """The result models of the wire contract: what a run produces and what travels back to clients.
 
 Every model converts to plain data with ``to_dict()`` (enums as their string values, datetimes as
-ISO-8601 strings in UTC) and back with ``from_dict()``, exactly. Datetimes are always timezone
-aware and normalised to UTC, so a result compares equal after any number of round trips.
+ISO-8601 strings in UTC) and back with ``from_dict()``, exactly. Datetimes are normalised to
+UTC, so a result compares equal after any number of round trips; a naive datetime (as the
+reference framework passes) is taken as local time.
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ def utc_now() -> datetime:
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("datetime must be timezone aware")
+    # astimezone reads a naive datetime as the machine's local time.
     return value.astimezone(UTC)
 
 

@@ -22,9 +22,9 @@ from shared.errors import SignatureError
 from shared.job import CANCELLED_MESSAGE, RunRequest, is_run_id, usable_run_id
 from shared.logs import bind_run, escape_control
 from shared.models import CheckpointResult
+from shared.redis_connection import access_problem
 from shared.trust.provenance import provenance, spec_hash
 from shared.trust.signing import verify_payload
-from shared.redis_connection import access_problem
 from shared.validation import error_result
 from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 

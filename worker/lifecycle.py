@@ -18,8 +18,8 @@ from shared.publishing import ResultPublisher
 from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
-from worker.deaths import DeathCounter
 from shared.validation.scan_process import ScanProcesses
+from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
 from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState

@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.publishing import ResultPublisher
     from shared.settings import Settings
     from shared.trust.policy import InlineSpecPolicy
-    from worker.deaths import DeathCounter
     from shared.validation.scan_process import ScanProcesses
+    from worker.deaths import DeathCounter
     from worker.monitor import WorkerMonitor
     from worker.reload import DefinitionsReloader
 

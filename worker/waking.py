@@ -47,7 +47,6 @@ from shared.arq_protocol import (
 from shared.errors import DecodeError
 from shared.job import is_run_id
 from shared.keys import Keys
-from shared.logs import escape_control
 from shared.redis_connection import access_problem
 from worker.poison import drop_poison_job, readable_id
 from worker.state import ABORTING_KEY, STATE_KEY

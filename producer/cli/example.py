@@ -53,9 +53,10 @@ checkpoints:
     triggers:
       - {{type: schedule, interval_seconds: {interval_s}}}
 
-  - name: orders_broken          # a third of the amounts missing, critical: failure
+  - name: orders_broken          # a third of the amounts missing, high: failure here
     data_source: {data}/orders_broken.csv
     validators: [null]
+    fail_on_high: true
     triggers:
       - {{type: schedule, interval_seconds: {interval_s}}}
 

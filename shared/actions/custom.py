@@ -1,7 +1,8 @@
 """`CustomAction`: runs a user function, sync or async, with the checkpoint result.
 
-The function may return an `ActionResult`, None or True (success), False (failure) or a string
-(success with that message). A function object cannot travel in a spec: give
+The function may return an `ActionResult`, None or True (success), False (failure), a string
+(success with that message) or a dict (success with those details, as the reference framework
+does; non-JSON values become their text). A function object cannot travel in a spec: give
 ``function="package.module:function"`` for actions that must run on workers.
 """
 
@@ -18,6 +19,7 @@ from shared.actions.base import BuiltinAction
 from shared.async_base.action_config import ActionConfig
 from shared.async_base.context import current_context
 from shared.errors import ConfigError, SpecError
+from shared.jsonable import to_json_value
 from shared.models import ActionResult, ActionStatus, CheckpointResult
 
 Callback = Callable[[CheckpointResult], Any]
@@ -116,9 +118,13 @@ class CustomAction(BuiltinAction[CustomConfig]):
             return self._result(ActionStatus.FAILURE, "callback returned False")
         if isinstance(returned, str):
             return self._result(ActionStatus.SUCCESS, returned)
+        if isinstance(returned, dict):
+            details = to_json_value(returned)
+            assert isinstance(details, dict)
+            return self._result(ActionStatus.SUCCESS, "callback completed", details=details)
         return self._result(
             ActionStatus.ERROR,
             f"callback returned {type(returned).__name__}; "
-            "expected ActionResult, bool, str or None",
+            "expected ActionResult, bool, str, dict or None",
             error="bad return value",
         )

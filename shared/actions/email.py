@@ -44,6 +44,12 @@ class EmailNotification(BuiltinAction[EmailConfig]):
     def _default_config(cls) -> EmailConfig:
         return EmailConfig()
 
+    def validate_config(self) -> list[str]:
+        problems = [] if self._config.to_addresses else ["to_addresses is empty"]
+        if not self._config.smtp_host.strip():
+            problems.append("smtp_host is empty")
+        return problems
+
     def build_message(self, checkpoint_result: CheckpointResult) -> EmailMessage:
         """The message sent for `checkpoint_result`."""
         message = EmailMessage()

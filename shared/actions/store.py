@@ -13,11 +13,12 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.actions.base import BuiltinAction
-from shared.async_base.action_config import ActionConfig
+from shared.async_base.action_config import FIELD_ALIASES, ActionConfig
 from shared.models import ActionResult, ActionStatus, CheckpointResult
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -30,11 +31,31 @@ def safe_path_part(text: str) -> str:
 
 
 class StoreResultConfig(ActionConfig):
-    """Where results go; `directory` may be a ``${VAR}`` template."""
+    """Where results go; `directory` may be a ``${VAR}`` template. The reference framework's
+    names are accepted: ``store_path`` (`directory`), ``partition_by`` (``"date"``: by date,
+    ``"none"``/``"checkpoint"``: by checkpoint only) and ``format`` (``"json"``, the only one)."""
 
     directory: str = Field(min_length=1, default="results")
     partition_by_date: bool = True
     indent: int | None = Field(default=2, ge=0, le=8)
+
+    field_aliases: ClassVar[dict[str, str]] = {**FIELD_ALIASES, "store_path": "directory"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reference_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "format" in data:
+            if str(data.pop("format")).lower() != "json":
+                raise ValueError("format: results are stored as json, the only format")
+        if "partition_by" in data:
+            partition = data.pop("partition_by")
+            if partition not in ("date", "none", "checkpoint", None):
+                raise ValueError("partition_by: must be date, checkpoint or none")
+            data["partition_by_date"] = partition == "date"
+        return data
 
 
 class StoreResult(BuiltinAction[StoreResultConfig]):
@@ -60,6 +81,9 @@ class StoreResult(BuiltinAction[StoreResultConfig]):
         text = json.dumps(checkpoint_result.to_dict(), indent=self._config.indent)
         await asyncio.to_thread(write_atomically, path, text)
         return self._result(ActionStatus.SUCCESS, f"stored at {path}", details={"path": str(path)})
+
+    def validate_config(self) -> list[str]:
+        return [] if self._config.directory.strip() else ["directory is empty"]
 
 
 def write_atomically(path: Path, text: str) -> None:

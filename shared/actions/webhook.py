@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -24,6 +24,10 @@ class WebhookConfig(ActionConfig):
     basic_auth_password: str | None = Field(default=None, repr=False)
     #: Statuses that count as delivered; empty means any 2xx.
     success_codes: list[int] = Field(default_factory=list)
+    #: Send the whole result (True), or only its summary: ids, status, counts, error.
+    include_full_result: bool = True
+    #: Keep the issues (and the actions' results) in the payload.
+    include_details: bool = True
 
     @model_validator(mode="after")
     def _one_auth_scheme(self) -> Self:
@@ -59,6 +63,27 @@ class WebhookAction(BuiltinAction[WebhookConfig]):
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return headers
 
+    def build_payload(self, checkpoint_result: CheckpointResult) -> dict[str, Any]:
+        """The JSON sent: the result, or its summary, with or without the issues."""
+        payload = checkpoint_result.to_dict()
+        if not self._config.include_full_result:
+            kept = ("run_id", "checkpoint_name", "run_time", "status", "data_asset", "row_count")
+            summary = {key: payload[key] for key in (*kept, "error")}
+            summary["issue_counts"] = {
+                severity.value: count
+                for severity, count in checkpoint_result.issue_counts().items()
+            }
+            if self._config.include_details:
+                summary["issues"] = payload["issues"]
+            return summary
+        if not self._config.include_details:
+            payload.pop("issues")
+            payload.pop("action_results")
+        return payload
+
+    def validate_config(self) -> list[str]:
+        return [] if self._config.url.strip() else ["url is empty"]
+
     def _delivered(self, status: int) -> bool:
         codes = self._config.success_codes
         return status in codes if codes else 200 <= status < 300
@@ -69,7 +94,7 @@ class WebhookAction(BuiltinAction[WebhookConfig]):
             return self._result(ActionStatus.ERROR, "webhook: url is empty", error="no url")
         reply = await send_json(
             url,
-            checkpoint_result.to_dict(),
+            self.build_payload(checkpoint_result),
             method=self._config.method,
             headers=self._headers(),
         )

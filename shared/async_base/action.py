@@ -137,6 +137,12 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
         """Values that must never appear in results or logs (tokens, webhook URLs...)."""
         return ()
 
+    def validate_config(self) -> list[str]:
+        """Problems of this action's config that its types cannot express (an empty URL,
+        no recipients), for `Checkpoint.validate()`; none by default. Reads no environment:
+        ``${VAR}`` templates are resolved when the action runs."""
+        return []
+
     # -- running ----------------------------------------------------------------------------
 
     def skip_reason(self, checkpoint_result: CheckpointResult) -> str | None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field, JsonValue, field_validator, model_validator
+from pydantic import Field, JsonValue, field_validator
 
-from shared.async_base.configurable import ComponentConfig
+from shared.async_base.configurable import ComponentConfig, rename_aliases
 from shared.models import CheckpointStatus
 
 
@@ -25,6 +25,10 @@ class NotifyOn(StrEnum):
     def matches(self, status: CheckpointStatus) -> bool:
         """True when an action with this condition should run for a result of `status`."""
         return status in _MATCHING[self]
+
+    def should_notify(self, status: CheckpointStatus | str) -> bool:
+        """The reference framework's name of `matches`; takes a status or its value."""
+        return self.matches(CheckpointStatus(status))
 
 
 _MATCHING: dict[NotifyOn, frozenset[CheckpointStatus]] = {
@@ -45,16 +49,8 @@ FIELD_ALIASES = {"timeout_seconds": "timeout_s", "retry_delay_seconds": "retry_d
 
 
 def normalise_field_aliases(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` with alias keys renamed; `ValueError` when both spellings are given."""
-    renamed = dict(data)
-    for alias, field in FIELD_ALIASES.items():
-        if alias not in renamed:
-            continue
-        value = renamed.pop(alias)
-        if field in renamed and renamed[field] != value:
-            raise ValueError(f"give {field} or its alias {alias}, not both")
-        renamed[field] = value
-    return renamed
+    """`data` with the `FIELD_ALIASES` keys renamed; `ValueError` when both are given."""
+    return rename_aliases(data, FIELD_ALIASES)
 
 
 class ActionConfig(ComponentConfig):
@@ -79,10 +75,7 @@ class ActionConfig(ComponentConfig):
     fail_checkpoint_on_error: bool = False
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _accept_aliases(cls, data: Any) -> Any:
-        return normalise_field_aliases(data) if isinstance(data, dict) else data
+    field_aliases: ClassVar[dict[str, str]] = FIELD_ALIASES
 
     @field_validator("notify_on", mode="before")
     @classmethod

@@ -11,16 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from shared.errors import ConfigError
 from shared.specs import TYPE_FIELD
 
 
 class ComponentConfig(BaseModel):
-    """Base of every action and trigger config: strict about unknown fields."""
+    """Base of every action and trigger config: strict about unknown fields.
+
+    `field_aliases` maps other spellings of a field (the reference framework's constructor
+    names, e.g. ``store_path``) to ours; giving both with different values is an error.
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    field_aliases: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.field_aliases:
+            return data
+        return rename_aliases(data, cls.field_aliases)
+
+
+def rename_aliases(data: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
+    """`data` with alias keys renamed; `ValueError` when both spellings differ."""
+    renamed = dict(data)
+    for alias, field in aliases.items():
+        if alias not in renamed:
+            continue
+        value = renamed.pop(alias)
+        if field in renamed and renamed[field] != value:
+            raise ValueError(f"give {field} or its alias {alias}, not both")
+        renamed[field] = value
+    return renamed
 
 
 ConfigT = TypeVar("ConfigT", bound=ComponentConfig)

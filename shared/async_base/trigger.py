@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,6 +81,8 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
         super().__init__(config, **overrides)
         self._running = False
         self._binding = TriggerBinding()
+        #: When the checkpoint last ran, as told by `record_run`.
+        self._last_run: datetime | None = None
 
     @classmethod
     def _default_config(cls) -> TriggerConfigT:
@@ -135,5 +139,41 @@ class AsyncBaseTrigger(Configurable[TriggerConfigT], Generic[TriggerConfigT]):
         hold something until then (stream entries) release it here; the default does nothing.
         A firing never acknowledged may be delivered again (at-least-once)."""
 
+    def validate_config(self) -> list[str]:
+        """Problems of this trigger's config that its types cannot express, for
+        `Checkpoint.validate()`; none by default."""
+        return []
+
+    # -- the reference framework's synchronous surface ---------------------------------------
+
+    def should_trigger(self) -> TriggerResult:
+        """`should_trigger_async` from synchronous code (blocks; not inside an event loop)."""
+        return _run_blocking(self.should_trigger_async())
+
+    def start(self) -> None:
+        """`start_async` from synchronous code."""
+        _run_blocking(self.start_async())
+
+    def stop(self) -> None:
+        """`stop_async` from synchronous code."""
+        _run_blocking(self.stop_async())
+
+    def record_run(self, run_time: datetime | None = None) -> None:
+        """Tell the trigger its checkpoint ran at `run_time` (now by default). Time-based
+        triggers count their ticks up to then as answered; others need nothing."""
+        self._last_run = run_time or datetime.now(UTC)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+T = TypeVar("T")
+
+
+def _run_blocking(awaitable: Coroutine[Any, Any, T]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(awaitable)
+    awaitable.close()
+    raise RuntimeError("this blocks and cannot run inside an event loop; await the _async form")

@@ -187,7 +187,11 @@ class TriggerDriver:
         now = self._clock()
         last_us = await self._decider.last_tick(name, trigger.name)
         if last_us is None:  # first start: remember it, so a later downtime is measured
+            start_tick = trigger.start_tick(now)
+            if start_tick is not None:  # an interval schedule fires at once, as the reference
+                await self._decide(tick_result(trigger.trigger_type, start_tick))
             await self._decider.remember_tick(name, trigger.name, now)
+            trigger.resume_from(now)
             return
         policy = self.checkpoint.catch_up_policy
         limit = {
@@ -195,6 +199,8 @@ class TriggerDriver:
             CatchUpPolicy.LATEST: 1,
             CatchUpPolicy.ALL: self.checkpoint.catch_up_limit,
         }[policy]
+        if trigger.fires_at_start:  # an overdue tick fires at start whatever the policy
+            limit = max(limit, 1)
         missed = trigger.due_times(from_epoch_us(last_us), now, limit) if limit else []
         for tick in missed:
             await self._decide(tick_result(trigger.trigger_type, tick))

@@ -97,14 +97,14 @@ def _compile(
             value, mask = compile_row(part.value), compile_row(part.mask)
             sql = f"SELECT {value} FROM {target.relation} WHERE {mask} LIMIT {int(part.count)}"
             others.append(_Sample(alias, sql))
-        elif alias in accepts:
+        elif isinstance(part, AllValues) and alias in accepts:
             duplicates = _duplicate_query(alias, part, target)
             others.append(duplicates)
             keys = ", ".join(quote_identifier(column) for column in duplicates.columns)
             checked = "COUNT(*)" if duplicates.combined else f"COUNT({keys})"
             reductions.append((duplicates.checked_alias, checked))
         else:
-            raise NotPushableError(f"{alias}: whole columns are not pushed down")
+            raise NotPushableError(f"{alias}: whole columns and subqueries are not pushed down")
     return reductions, others
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator
@@ -66,7 +66,16 @@ TimedConfigT = TypeVar("TimedConfigT", bound=TimedTriggerConfig)
 
 
 class TimedTrigger(AsyncBaseTrigger[TimedConfigT], Generic[TimedConfigT]):
-    """Base of triggers that fire at ticks computed from their config."""
+    """Base of triggers that fire at ticks computed from their config.
+
+    With `fires_at_start` (interval schedules, as the reference framework's), a trigger that
+    has no recorded tick fires at once for the latest tick at or before now, then on its
+    cadence; that tick is the same for every scheduler, so several starting together enqueue
+    it once (deterministic fire id).
+    """
+
+    #: Whether the latest tick fires at start when none was recorded.
+    fires_at_start: ClassVar[bool] = False
 
     def __init__(
         self, config: TimedConfigT | None = None, /, *, now: Clock | None = None, **overrides: Any
@@ -119,10 +128,23 @@ class TimedTrigger(AsyncBaseTrigger[TimedConfigT], Generic[TimedConfigT]):
         after it applied its catch-up policy)."""
         self._answered_until = as_utc(moment)
 
+    def start_tick(self, now: datetime) -> datetime | None:
+        """The tick to fire at start when none was recorded: the latest at or before `now`
+        for `fires_at_start` triggers, else None."""
+        return self.latest_time(as_utc(now)) if self.fires_at_start else None
+
+    def _answer_from(self, now: datetime) -> datetime:
+        tick = self.start_tick(now)
+        return tick - _RESOLUTION if tick is not None else now
+
     async def start_async(self) -> None:
         await super().start_async()
         if self._answered_until is None:
-            self._answered_until = as_utc(self._now())
+            self._answered_until = self._answer_from(as_utc(self._now()))
+
+    def record_run(self, run_time: datetime | None = None) -> None:
+        """A run happened at `run_time` (now by default): ticks up to it are answered."""
+        self.resume_from(run_time or self._now())
 
     async def should_trigger_async(self) -> TriggerResult:
         """Fires once for the latest tick since the last answer; earlier ones are skipped here
@@ -130,8 +152,8 @@ class TimedTrigger(AsyncBaseTrigger[TimedConfigT], Generic[TimedConfigT]):
         now = as_utc(self._now())
         if not self.enabled:
             return TriggerResult(should_run=False, reason="disabled")
-        if self._answered_until is None:  # evaluated before start: ticks from now on count
-            self._answered_until = now
+        if self._answered_until is None:  # evaluated before start: as if started now
+            self._answered_until = self._answer_from(now)
         due = self.due_times(self._answered_until, now, limit=2)
         next_run = self.next_time(now)
         if not due:

@@ -18,6 +18,7 @@ only when they saw the same set).
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import glob
 import hashlib
 import os
@@ -27,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -130,8 +131,16 @@ class FileWatchConfig(TriggerConfig):
     fire_on_existing: bool = False
     #: Changes settled in one evaluation fire together instead of one firing per file.
     batch: bool = False
+    #: File name patterns (``*.csv``): only files whose name matches one are watched; None
+    #: watches every file (the reference framework's ``patterns``).
+    patterns: list[str] | None = Field(default=None, min_length=1)
+    #: Poll the paths at most this often; evaluations in between answer "not yet" (the
+    #: reference's ``poll_interval_seconds``). 0 polls at every evaluation.
+    poll_interval_s: float = Field(default=0.0, ge=0)
 
-    @field_validator("paths", mode="before")
+    field_aliases: ClassVar[dict[str, str]] = {"poll_interval_seconds": "poll_interval_s"}
+
+    @field_validator("paths", "patterns", mode="before")
     @classmethod
     def _one_path_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -154,10 +163,15 @@ class FileWatchTrigger(AsyncBaseTrigger[FileWatchConfig]):
         self._settling: dict[str, tuple[FileVersion, float]] = {}
         #: Settled changes not yet handed out (one firing per call unless `batch`).
         self._ready: deque[FileChange] = deque()
+        #: When the paths were last polled (monotonic seconds), for `poll_interval_s`.
+        self._polled_at: float | None = None
 
     @classmethod
     def _default_config(cls) -> FileWatchConfig:
         return FileWatchConfig.model_construct()  # type: ignore[call-arg]  # validated in __init__
+
+    def validate_config(self) -> list[str]:
+        return [f"paths[{i}] is empty" for i, path in enumerate(self.config.paths) if not path]
 
     async def start_async(self) -> None:
         await super().start_async()
@@ -171,6 +185,10 @@ class FileWatchTrigger(AsyncBaseTrigger[FileWatchConfig]):
         if not self.running:
             await self.start_async()
         if not self._ready:
+            now = time.monotonic()
+            if self._polled_at is not None and now - self._polled_at < self.config.poll_interval_s:
+                return TriggerResult(should_run=False, reason="not yet: poll_interval_s")
+            self._polled_at = now
             self._ready.extend(await self._settled_changes())
         if not self._ready:
             reason = f"{len(self._settling)} file(s) settling" if self._settling else "no change"
@@ -183,7 +201,15 @@ class FileWatchTrigger(AsyncBaseTrigger[FileWatchConfig]):
         return self._fire(changes)
 
     async def _scan(self) -> dict[str, FileVersion]:
-        return await asyncio.to_thread(scan_paths, self.config.paths, self.config.recursive)
+        found = await asyncio.to_thread(scan_paths, self.config.paths, self.config.recursive)
+        patterns = self.config.patterns
+        if patterns is None:
+            return found
+        return {
+            path: version
+            for path, version in found.items()
+            if any(fnmatch.fnmatchcase(os.path.basename(path), pattern) for pattern in patterns)
+        }
 
     async def _baseline(self) -> dict[str, FileVersion]:
         current = await self._scan()

@@ -2,13 +2,15 @@
 
 Ticks are ``anchor + k * interval`` where the anchor is `start_time`, else the Unix epoch, so
 they never depend on when a process started or last ran: every scheduler computes the same
-ticks. ``interval_hours=1`` fires at each full UTC hour. Weekdays are read in `timezone`.
+ticks. ``interval_hours=1`` fires at each full UTC hour, and at start (as the reference
+framework does) for the latest tick when none was recorded or the last one is overdue.
+Weekdays are read in `timezone` (``run_on_weekdays`` is accepted for ``weekdays``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import field_validator, model_validator
 
@@ -43,6 +45,8 @@ class ScheduleConfig(TimedTriggerConfig):
     end_time: datetime | None = None
     #: Days on which ticks fire (0 = Monday, or names); None means every day.
     weekdays: list[int] | None = None
+
+    field_aliases: ClassVar[dict[str, str]] = {"run_on_weekdays": "weekdays"}
 
     @field_validator("weekdays", mode="before")
     @classmethod
@@ -93,6 +97,7 @@ class ScheduleTrigger(TimedTrigger[ScheduleConfig]):
     """Fires every `interval` from `start_time` (else the epoch) until `end_time`."""
 
     trigger_type = "schedule"
+    fires_at_start = True
 
     def __init__(
         self,

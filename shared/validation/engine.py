@@ -150,7 +150,9 @@ def evaluate_scan(
     issues: list[ValidationIssue] = []
     figures: list[JsonValue] = []
     for part in plan.validators:
-        evaluation = part.validator.evaluate(local_values(part, row), row_count)
+        # A validator with a `where` filter judged only its rows: its ratios are of those.
+        judged = int(row[part.rows_alias])
+        evaluation = part.validator.evaluate(local_values(part, row), judged)
         issues.extend(evaluation.issues)
         figures.append({"validator": part.validator.name, "figures": evaluation.figures})
     statistics: dict[str, JsonValue] = {

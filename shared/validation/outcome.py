@@ -13,11 +13,12 @@ is made JSON-able: non-plain values become their ``str``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
+from shared.jsonable import to_json_value
 from shared.models import CheckpointResult, CheckpointStatus, Severity, ValidationIssue, utc_now
 from shared.sources import source_label
 
@@ -40,19 +41,6 @@ def decide_status(
     ):
         return CheckpointStatus.FAILURE
     return CheckpointStatus.WARNING if severities else CheckpointStatus.SUCCESS
-
-
-def to_json_value(value: Any) -> JsonValue:
-    """`value` as plain JSON-like data; what is not plain becomes its ``str``."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): to_json_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_json_value(item) for item in value]
-    return str(value)
 
 
 def run_metadata(

@@ -1,14 +1,19 @@
-"""The scan plan: every validator's aggregations gathered into ONE lazy query over the source.
+"""The scan plan: every validator's expressions gathered into the queries of one read.
 
 Each validator's local keys are aliased to unique column names (``v<index>_<n>``) so that
-validators never clash; the row count is always computed. Reductions share one select;
-`FirstRows` and `AllValues` parts each get a one-row branch over the same scan, joined
-horizontally (polars' common-subplan elimination makes them share the one scan; a reduction
-select holding such a part would make polars keep every column it reads in memory).
-Collecting the query reads the data once, however many validators there are: with the
-streaming engine, so a file larger than memory fits, except for a small local file, which
-polars' in-memory engine reads in half the time (the streaming engine's set-up dominates below
-a megabyte).
+validators never clash; the row count is always computed. The first pass computes what every
+check needs: one select of reductions (null counts, failing counts, bounds...), the whole
+columns of `AllValues` parts (duplicates are counted by sorting them) and the one-row frames of
+`Subquery` parts, collected together with `pl.collect_all`, whose common-subplan elimination
+makes them share one scan of the source; with the streaming engine, so a file larger than
+memory fits. Validators with a ``where`` filter get their own select over the filtered rows,
+in the same collect. Samples of failing rows (`FirstRows`) come in a second, targeted pass,
+only for the checks whose first-pass count says some rows failed: clean data costs one read,
+what a plain polars query over the same columns costs.
+
+A small local file (up to a megabyte) is read with polars' in-memory engine in one select
+holding every part (the streaming engine's set-up dominates there, and a second pass would
+cost more than the samples).
 """
 
 from __future__ import annotations
@@ -16,16 +21,16 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import polars as pl
 
 from shared.errors import SpecError
-from shared.problems import join_path
+from shared.problems import ConfigProblem, join_path, problems_of, raise_problems
 from shared.sources import DataSource, read_source, resolve_source
-from shared.validators import AllValues, FirstRows, QueryPart, Validator
+from shared.validators import AllValues, FirstRows, QueryPart, Subquery, Validator
 
 Engine = Literal["streaming", "in-memory"]
 #: The polars engine of the validation query: streaming, so a file larger than memory fits.
@@ -34,7 +39,7 @@ ENGINE: Literal["streaming"] = "streaming"
 IN_MEMORY_MAX_BYTES = 1 << 20
 #: The output column of the row count.
 ROW_COUNT_COLUMN = "__row_count"
-#: A scan node in `LazyFrame.explain` output (``Csv SCAN [path]``, ``PYTHON SCAN []``...).
+#: A scan node in `explain` output (``Csv SCAN [path]``, ``PYTHON SCAN []``...).
 _SCAN_LINE = re.compile(r"^\s*\w+ SCAN \[", re.MULTILINE)
 
 
@@ -45,21 +50,65 @@ class PlannedValidator:
     index: int
     validator: Validator[Any]
     aliases: dict[str, str] = field(default_factory=dict)
+    #: The output column counting the rows it judged (its ``where`` filter applied).
+    rows_alias: str = ROW_COUNT_COLUMN
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """A `FirstRows` part of the second pass: worth reading when `when` (an output column of
+    the first) is true or above zero, or always when None."""
+
+    alias: str
+    part: FirstRows
+    #: The validator's ``where`` filter, if any.
+    where: pl.Expr | None
+    when: str | None
+
+    def query(self, source: pl.LazyFrame) -> pl.LazyFrame:
+        frame = source if self.where is None else source.filter(self.where)
+        rows = frame.filter(self.part.mask).select(self.part.value.alias(self.alias))
+        return rows.head(self.part.count).select(pl.col(self.alias).implode())
 
 
 @dataclass
 class ScanPlan:
-    """The one query of a run, and how to hand its output back to each validator."""
+    """The queries of a run, and how to hand their output back to each validator."""
 
     schema: pl.Schema
-    query: pl.LazyFrame
+    #: The first pass: one-row frames (reductions, subqueries) and whole columns, by alias.
+    rows: list[pl.LazyFrame]
+    columns: dict[str, pl.LazyFrame]
+    subqueries: dict[str, pl.LazyFrame]
+    samples: list[_Sample]
     validators: list[PlannedValidator]
-    #: Output columns of `AllValues` parts, handed over as `pl.Series`, not Python lists.
-    series_columns: frozenset[str] = frozenset()
+    #: What the second pass reads: the source, or its projection of the needed columns.
+    source: pl.LazyFrame
+    #: Whether the second pass reads `source` into memory first: a Python source that polars
+    #: would read once per sample otherwise.
+    materialize_samples: bool = False
     engine: Engine = ENGINE
-    #: Every part of the query by its output column, the row count included: what
-    #: `shared.pushdown` compiles to SQL instead of running `query`.
+    #: Whole columns imploded into a reductions frame (in-memory engine), handed over as
+    #: `pl.Series`, not Python lists.
+    series_columns: frozenset[str] = frozenset()
+    #: Every part by its output column, the row count included: what `shared.pushdown`
+    #: compiles to SQL instead of running the queries (a ``where`` filter or a `Subquery`
+    #: makes the plan one it does not push down).
     parts: dict[str, QueryPart] = field(default_factory=dict)
+
+    @property
+    def job(self) -> ScanJob:
+        """The collecting part of the plan (`collect_row`), picklable for file sources."""
+        return ScanJob(
+            self.rows,
+            self.columns,
+            self.subqueries,
+            self.samples,
+            self.source,
+            self.materialize_samples,
+            self.series_columns,
+            self.engine,
+        )
 
 
 def scan_engine(source: DataSource | str) -> Engine:
@@ -82,80 +131,120 @@ def scan_engine(source: DataSource | str) -> Engine:
 def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) -> ScanPlan:
     """Open `source` lazily, read its schema, and let every validator add its expressions.
 
-    `SpecError` when a validator's config does not fit the data (an unknown column, say),
-    located at ``validators[i]...`` and naming the validator.
+    `SpecError` when validators' configs do not fit the data (unknown columns, say), listing
+    every one, each located at ``validators[i]...`` and naming its validator.
     """
     if isinstance(source, str):
         source = resolve_source(source)
     frame = read_source(source)
     schema = frame.collect_schema()
-    exprs = [pl.len().alias(ROW_COUNT_COLUMN)]
-    parts: list[tuple[str, FirstRows | AllValues]] = []
+    engine = scan_engine(source)
+    inline = engine == "in-memory"
+    planned: list[PlannedValidator] = []
+    problems: list[ConfigProblem] = []
+    #: Per filter (None: every row), the frame it selects from and its output expressions.
+    groups: dict[str | None, list[pl.Expr]] = {None: [pl.len().alias(ROW_COUNT_COLUMN)]}
+    filters: dict[str | None, pl.Expr | None] = {None: None}
+    columns: dict[str, tuple[str | None, AllValues]] = {}
+    subqueries: dict[str, tuple[str | None, Subquery]] = {}
+    samples: list[tuple[str, str | None, FirstRows, str | None]] = []
     series_columns: set[str] = set()
     by_alias: dict[str, QueryPart] = {ROW_COUNT_COLUMN: pl.len()}
-    planned = []
     for index, validator in enumerate(validators):
         try:
+            where = validator.where_filter(schema)
             local = validator.plan(schema)
-        except SpecError as exc:
-            message = str(exc)
-            if exc.path and message.startswith(f"{exc.path}: "):
-                message = message[len(exc.path) + 2 :]
-            path = join_path(f"validators[{index}]", exc.path or "")
-            raise SpecError(f"validator {validator.name!r}: {message}", path=path) from exc
+        except SpecError as exc:  # every validator's problems are reported, not the first
+            for problem in problems_of(exc):
+                path = join_path(f"validators[{index}]", problem.path)
+                problems.append(
+                    ConfigProblem(path, f"validator {validator.name!r}: {problem.message}")
+                )
+            continue
         part = PlannedValidator(index, validator)
-        for number, (key, query_part) in enumerate(local.items()):
-            alias = f"v{index}_{number}"
-            part.aliases[key] = alias
+        group: str | None = None
+        if where is not None:
+            group = f"w{index}"
+            part.rows_alias = f"{group}_rows"
+            filters[group] = where
+            groups[group] = [pl.len().alias(part.rows_alias)]
+            # Not a part SQL push-down knows: it scans instead of ignoring the filter.
+            by_alias[part.rows_alias] = Subquery(_filtered_by(where))
+        for number, key in enumerate(local):
+            part.aliases[key] = f"v{index}_{number}"
+        for key, query_part in local.items():
+            alias = part.aliases[key]
             by_alias[alias] = query_part
             if isinstance(query_part, pl.Expr):
-                exprs.append(query_part.alias(alias))
-            else:
-                parts.append((alias, query_part))
-                if isinstance(query_part, AllValues):
+                groups[group].append(query_part.alias(alias))
+            elif isinstance(query_part, AllValues):
+                if inline:
+                    groups[group].append(query_part.value.implode().alias(alias))
                     series_columns.add(alias)
+                else:
+                    columns[alias] = (group, query_part)
+            elif isinstance(query_part, Subquery):
+                subqueries[alias] = (group, query_part)
+            elif inline:
+                rows = query_part.value.filter(query_part.mask).head(query_part.count)
+                groups[group].append(rows.implode().alias(alias))
+            else:
+                when = part.aliases[query_part.when] if query_part.when is not None else None
+                samples.append((alias, group, query_part, when))
         planned.append(part)
-    engine = scan_engine(source)
-    if engine == "in-memory":
-        # A small file is read whole anyway: the parts join the reductions' select, which
-        # spares the branches and the check of how polars plans them.
-        inline = [_inline(part).alias(alias) for alias, part in parts]
-        query = frame.select([*exprs, *inline])
-        return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
-    query = _joined(frame, exprs, parts)
-    if parts and len(_SCAN_LINE.findall(query.explain())) > 1:
-        # Polars shares a file scan between branches by itself (and streams it), but not a
-        # Python (plugin) source: then an explicit cache, which buffers more. Project first:
-        # projections stop at a cache.
-        columns = _read_columns(schema, [*exprs, *_part_exprs(parts)])
-        query = _joined(frame.select(columns).cache(), exprs, parts)
-    return ScanPlan(schema, query, planned, frozenset(series_columns), engine, by_alias)
+    raise_problems(problems)
+
+    def built(source_frame: pl.LazyFrame) -> ScanPlan:
+        def source_of(group: str | None) -> pl.LazyFrame:
+            where = filters[group]
+            return source_frame if where is None else source_frame.filter(where)
+
+        return ScanPlan(
+            schema=schema,
+            rows=[source_of(group).select(exprs) for group, exprs in groups.items()],
+            columns={
+                alias: source_of(group).select(part.value.alias(alias))
+                for alias, (group, part) in columns.items()
+            },
+            subqueries={
+                alias: part.build(source_of(group)) for alias, (group, part) in subqueries.items()
+            },
+            samples=[
+                _Sample(alias, part, filters[group], when) for alias, group, part, when in samples
+            ],
+            validators=planned,
+            source=source_frame,
+            engine=engine,
+            series_columns=frozenset(series_columns),
+            parts=by_alias,
+        )
+
+    plan = built(frame)
+    own = [*plan.rows, *plan.columns.values()]  # subqueries read other sources too
+    second = [_samples_query(plan.samples, frame)] if plan.samples else []
+    if any(len(_SCAN_LINE.findall(pl.explain_all(queries))) > 1 for queries in (own, second)):
+        # Polars shares a file scan between the queries of a collect by itself (and streams
+        # it), but not a Python (plugin) source: then an explicit cache, which buffers more.
+        # Project first: projections stop at a cache.
+        used = [expr for exprs in groups.values() for expr in exprs]
+        used += [part.value for _, part in columns.values()]
+        used += [expr for _, _, part, _ in samples for expr in (part.value, part.mask)]
+        used += [where for where in filters.values() if where is not None]
+        plan = built(frame.select(_read_columns(schema, used)).cache())
+        plan.materialize_samples = True
+    return plan
 
 
-def _inline(part: FirstRows | AllValues) -> pl.Expr:
-    """`part` as one expression of a select: what its branch computes."""
-    if isinstance(part, FirstRows):
-        return part.value.filter(part.mask).head(part.count).implode()
-    return part.value.implode()
+def _filtered_by(where: pl.Expr) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.filter(where)
+
+    return build
 
 
-def _joined(
-    frame: pl.LazyFrame, exprs: list[pl.Expr], parts: list[tuple[str, FirstRows | AllValues]]
-) -> pl.LazyFrame:
-    """The reductions' select and one branch per part, side by side (one row)."""
-    if not parts:
-        return frame.select(exprs)
-    branches = [_branch(frame, part, alias) for alias, part in parts]
-    return pl.concat([frame.select(exprs), *branches], how="horizontal")
-
-
-def _part_exprs(parts: list[tuple[str, FirstRows | AllValues]]) -> list[pl.Expr]:
-    exprs = []
-    for _, part in parts:
-        exprs.append(part.value)
-        if isinstance(part, FirstRows):
-            exprs.append(part.mask)
-    return exprs
+def _samples_query(samples: Sequence[_Sample], source: pl.LazyFrame) -> pl.LazyFrame:
+    """The second pass: one query of small one-row branches over `source`."""
+    return pl.concat([sample.query(source) for sample in samples], how="horizontal")
 
 
 def _read_columns(schema: pl.Schema, exprs: list[pl.Expr]) -> list[str]:
@@ -167,28 +256,55 @@ def _read_columns(schema: pl.Schema, exprs: list[pl.Expr]) -> list[str]:
     return [name for name in schema.names() if name in names]
 
 
-def _branch(frame: pl.LazyFrame, part: FirstRows | AllValues, alias: str) -> pl.LazyFrame:
-    """A one-row, one-column query over `frame` computing `part` as a list."""
-    if isinstance(part, FirstRows):
-        rows = frame.filter(part.mask).select(part.value.alias(alias)).head(part.count)
-        return rows.select(pl.col(alias).implode())
-    return frame.select(part.value.alias(alias).implode())
-
-
 def run_scan(plan: ScanPlan) -> dict[str, Any]:
-    """Collect the plan's query: the one read of the data. Its single row, by column name;
-    `AllValues` columns as `pl.Series` (a Python list of millions of values would not fit)."""
-    return collect_row(plan.query, plan.series_columns, plan.engine)
+    """Collect the plan: the first pass (one read of the data), then, when a check failed and
+    wants its sample, the second. The outputs by column name; `AllValues` columns as
+    `pl.Series` (a Python list of millions of values would not fit), `Subquery` outputs as
+    a map of their one row, samples as lists (None when not read: nothing failed)."""
+    return collect_row(plan.job)
 
 
-def collect_row(
-    query: pl.LazyFrame, series_columns: frozenset[str], engine: Engine
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ScanJob:
+    """What `collect_row` needs of a plan: plain data and lazy frames, so a plan over a file
+    can be pickled to a scan process (`shared.validation.scan_process`)."""
+
+    rows: list[pl.LazyFrame]
+    columns: dict[str, pl.LazyFrame]
+    subqueries: dict[str, pl.LazyFrame]
+    samples: list[_Sample]
+    source: pl.LazyFrame
+    materialize_samples: bool
+    series_columns: frozenset[str]
+    engine: Engine
+
+
+def collect_row(plan: ScanJob) -> dict[str, Any]:
     """`run_scan`'s work, from the parts of a plan that can travel to a scan process."""
-    frame = query.collect(engine=engine)
-    row: dict[str, Any] = frame.drop(series_columns).row(0, named=True)
-    for name in series_columns:
-        row[name] = frame.get_column(name)[0]
+    first = [*plan.rows, *plan.columns.values(), *plan.subqueries.values()]
+    frames = pl.collect_all(first, engine=plan.engine)
+    row: dict[str, Any] = {}
+    for frame in frames[: len(plan.rows)]:
+        row.update(frame.drop(plan.series_columns, strict=False).row(0, named=True))
+        for name in plan.series_columns.intersection(frame.columns):
+            row[name] = frame.get_column(name)[0]
+    gathered = frames[len(plan.rows) : len(plan.rows) + len(plan.columns)]
+    for alias, frame in zip(plan.columns, gathered, strict=True):
+        row[alias] = frame.get_column(alias)
+    for alias, frame in zip(
+        plan.subqueries, frames[len(plan.rows) + len(plan.columns) :], strict=True
+    ):
+        row[alias] = frame.row(0, named=True) if frame.height else {}
+    needed = [sample for sample in plan.samples if sample.when is None or row[sample.when]]
+    for sample in plan.samples:
+        row[sample.alias] = None
+    if needed:
+        source = plan.source
+        if plan.materialize_samples:  # polars would read a Python source once per branch
+            source = source.collect(engine=plan.engine).lazy()
+        found = _samples_query(needed, source).collect(engine=plan.engine)
+        for sample in needed:
+            row[sample.alias] = found.get_column(sample.alias)[0].to_list()
     return row
 
 

@@ -44,16 +44,15 @@ Scanner = Callable[[ScanPlan, "threading.Event | None"], dict[str, Any]]
 
 
 def _serve(connection: Connection) -> None:
-    """A scan process: one pickled (query, series columns, engine) in, one row out, until
-    the parent closes the pipe."""
+    """A scan process: one pickled `ScanJob` in, one row out, until the parent closes the
+    pipe."""
     while True:
         try:
             payload = connection.recv_bytes()
         except (EOFError, OSError):
             return
         try:
-            query, series_columns, engine = pickle.loads(payload)
-            answer: tuple[Any, ...] = ("ok", collect_row(query, series_columns, engine))
+            answer: tuple[Any, ...] = ("ok", collect_row(pickle.loads(payload)))
         except Exception as exc:
             text = str(exc).strip().splitlines()
             kind = "polars" if isinstance(exc, pl.exceptions.PolarsError) else "other"
@@ -102,7 +101,7 @@ class ScanProcesses:
         if plan.engine != "streaming":
             return run_scan(plan)  # small local data: the in-memory engine, here
         try:
-            payload = pickle.dumps((plan.query, plan.series_columns, plan.engine))
+            payload = pickle.dumps(plan.job)
         except Exception:  # a Python source or function: only this process can scan it
             return run_scan(plan)
         child = self._take()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from shared.errors import SpecError
 from shared.models import MAX_SAMPLE_SIZE, Severity, ValidationIssue
@@ -27,7 +27,12 @@ from shared.validators.parts import QueryPart
 
 if TYPE_CHECKING:
     from shared.validators.history import DistributionHistory
-from shared.validators.severity import sample_values, severity_for_ratio
+from shared.validators.severity import (
+    DEFAULT_THRESHOLDS,
+    SeverityThresholds,
+    sample_values,
+    severity_for_ratio,
+)
 
 #: How many sample values an issue carries unless a validator's config says otherwise.
 DEFAULT_SAMPLE_SIZE = 5
@@ -46,6 +51,17 @@ class ValidatorConfig(BaseModel):
     severity: Severity | None = None
     #: The most offending values an issue carries.
     sample_size: int = Field(default=DEFAULT_SAMPLE_SIZE, ge=0, le=MAX_SAMPLE_SIZE)
+    #: Failing ratios above which issues are critical / high / medium; None: the validator's.
+    severity_thresholds: SeverityThresholds | None = None
+    #: Judge only the rows where this polars SQL condition holds (``"country = 'FR'"``).
+    where: str | None = None
+
+    @field_validator("where")
+    @classmethod
+    def _parses(cls, where: str | None) -> str | None:
+        if where is not None:
+            sql_condition(where)
+        return where
 
 
 ConfigT = TypeVar("ConfigT", bound=ValidatorConfig)
@@ -66,6 +82,8 @@ class Validator(Generic[ConfigT]):
     name: ClassVar[str] = ""
     #: The pydantic model of this validator's config.
     config_model: ClassVar[type[ValidatorConfig]] = ValidatorConfig
+    #: The severity thresholds unless the config gives ``severity_thresholds``.
+    default_thresholds: ClassVar[SeverityThresholds] = DEFAULT_THRESHOLDS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -88,6 +106,22 @@ class Validator(Generic[ConfigT]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config.model_dump(exclude_defaults=True)!r})"
+
+    def where_filter(self, schema: pl.Schema) -> pl.Expr | None:
+        """The ``where`` condition as a polars expression over `schema`, or None; `SpecError`
+        naming every unknown column it uses."""
+        if self.config.where is None:
+            return None
+        condition = sql_condition(self.config.where)
+        unknown = [name for name in condition.meta.root_names() if name not in schema]
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            raise SpecError(
+                f"where uses unknown column{'s' if len(unknown) > 1 else ''} {names};"
+                f" the data has: {', '.join(schema.names())}",
+                path="config.where",
+            )
+        return condition.fill_null(False)
 
     def use_history(self, history: DistributionHistory | None, checkpoint: str) -> None:
         """Hand the validator the run history of `checkpoint` before `plan`: validators that
@@ -170,10 +204,22 @@ class Validator(Generic[ConfigT]):
             issue_type=issue_type,
             count=max(0, count),
             ratio=ratio,
-            severity=self.config.severity or severity_for_ratio(ratio),
+            severity=self.config.severity
+            or severity_for_ratio(
+                ratio, self.config.severity_thresholds or self.default_thresholds
+            ),
             message=message,
             sample=sample_values(sample, self.config.sample_size),
         )
+
+
+def sql_condition(text: str) -> pl.Expr:
+    """`text`, a polars SQL expression, as a polars expression; `ValueError` with the
+    parser's whole message when it is not one."""
+    try:
+        return pl.sql_expr(text)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise ValueError(f"cannot parse {text!r} as SQL: {' '.join(str(exc).split())}") from None
 
 
 #: Validator classes by name. Unknown names raise `UnknownTypeError` listing the known ones.

@@ -23,3 +23,24 @@ def parse_duration_s(value: float | int | str) -> float:
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds
+
+
+#: (unit, seconds in it, the largest limit shown in it), smallest first.
+_DISPLAY_UNITS = (("s", 1.0, 120.0), ("min", 60.0, 7200.0), ("h", 3600.0, 172800.0))
+
+
+def display_unit(limit_s: float) -> tuple[str, float]:
+    """The unit to show durations compared with `limit_s` in: seconds below 2 min, minutes
+    below 2 h, hours below 2 days, then days."""
+    for unit, size, largest in _DISPLAY_UNITS:
+        if limit_s < largest:
+            return unit, size
+    return "d", 86400.0
+
+
+def in_unit(seconds: float, unit: tuple[str, float]) -> str:
+    """``140 s``, ``2.5 h``: `seconds` in `unit`, without needless decimals."""
+    name, size = unit
+    value = seconds / size
+    text = f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.1f}"
+    return f"{text} {name}"

@@ -16,7 +16,7 @@ from shared.errors import SpecError
 from shared.models import utc_now
 from shared.validators.base import Evaluation, Validator, ValidatorConfig
 from shared.validators.bounds import relative_excess
-from shared.validators.durations import parse_duration_s
+from shared.validators.durations import display_unit, in_unit, parse_duration_s
 
 
 class FreshnessConfig(ValidatorConfig):
@@ -78,14 +78,15 @@ class FreshnessValidator(Validator[FreshnessConfig]):
             evaluation.figures.update(newest=newest_utc.isoformat(), age_s=age_s)
             if age_s <= max_age_s:
                 return evaluation
+            unit = display_unit(max_age_s)
             issue = self.make_issue(
                 column=column,
                 issue_type="stale_data",
                 count=1,
                 ratio=relative_excess(age_s, max_age_s),
                 message=(
-                    f"newest {column!r} is {newest_utc.isoformat()}, {age_s / 3600:.1f} h old;"
-                    f" the limit is {max_age_s / 3600:.1f} h"
+                    f"newest {column!r} is {newest_utc.isoformat()},"
+                    f" {in_unit(age_s, unit)} old; the limit is {in_unit(max_age_s, unit)}"
                 ),
                 sample=[newest_utc],
             )

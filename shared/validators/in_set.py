@@ -1,4 +1,5 @@
-"""`in_set`: every non-null value of the columns is one of the allowed values."""
+"""`in_set`: every non-null value of the columns is one of the allowed values; `not_in_set`:
+none of them is one of the forbidden values."""
 
 from __future__ import annotations
 
@@ -34,5 +35,23 @@ class InSetValidator(RowCheck[InSetConfig]):
         more = ", ..." if len(self.config.values) > 10 else ""
         return (
             f"column {column!r} has {counted(count, 'value')} outside {{{shown}{more}}}"
+            f" ({percent(ratio)} of non-null values)"
+        )
+
+
+class NotInSetValidator(InSetValidator):
+    """Values inside ``values`` (the forbidden ones)."""
+
+    name = "not_in_set"
+    issue_type = "in_forbidden_set"
+
+    def failing(self, column: str, dtype: pl.DataType) -> pl.Expr:
+        return ~super().failing(column, dtype)
+
+    def describe(self, column: str, count: int, ratio: float) -> str:
+        shown = ", ".join(repr(item) for item in self.config.values[:10])
+        more = ", ..." if len(self.config.values) > 10 else ""
+        return (
+            f"column {column!r} has {counted(count, 'forbidden value')} in {{{shown}{more}}}"
             f" ({percent(ratio)} of non-null values)"
         )

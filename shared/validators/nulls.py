@@ -21,7 +21,8 @@ class NullConfig(ValidatorConfig):
 
 
 class NotNullConfig(ValidatorConfig):
-    columns: list[str] = Field(min_length=1)
+    #: Columns that must hold no null; None (a bare ``not_null``) means every column.
+    columns: list[str] | None = Field(default=None, min_length=1)
 
 
 class CompletenessConfig(ValidatorConfig):
@@ -64,7 +65,7 @@ class NullValidator(_NullCount):
 
 
 class NotNullValidator(_NullCount):
-    """The named columns hold no null (or at most ``1 - mostly`` of them)."""
+    """The named columns (every column by default) hold no null (or at most ``1 - mostly``)."""
 
     name = "not_null"
     config_model = NotNullConfig

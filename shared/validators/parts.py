@@ -4,11 +4,13 @@ Most of a validator's plan is reductions (`pl.Expr` reducing the data to one val
 the streaming engine evaluates chunk by chunk. Polars 2.1 cannot stream an expression like
 ``col.filter(mask).head(5).implode()`` next to reductions in one select: it then holds every
 column of that select in memory. So such parts are evaluated in their own branch of the same
-scan (the plan joins the branches horizontally; polars shares the scan between them).
+scan (polars shares the scan between the queries of one collect); `FirstRows` come in a
+second pass, only when their check failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -22,6 +24,9 @@ class FirstRows:
     value: pl.Expr
     mask: pl.Expr
     count: int
+    #: The local key of a reduction of the same validator: the rows are only worth reading
+    #: when its value is true or above zero (e.g. the count of failing rows). None: always.
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,5 +38,14 @@ class AllValues:
     value: pl.Expr
 
 
+@dataclass(frozen=True)
+class Subquery:
+    """A one-row query built over the (filtered) source by `build`, e.g. an anti-join with
+    another source; handed to `evaluate` as a map of that row. Collected with the first pass,
+    so it shares the source's scan."""
+
+    build: Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
 #: What a validator's `plan` may map a key to.
-QueryPart = pl.Expr | FirstRows | AllValues
+QueryPart = pl.Expr | FirstRows | AllValues | Subquery

@@ -17,6 +17,7 @@ from pydantic import Field, PlainSerializer, PlainValidator, model_validator
 from shared.errors import SpecError
 from shared.validators.base import ValidatorConfig
 from shared.validators.rowcheck import RowCheck, counted, percent
+from shared.validators.severity import RANGE_THRESHOLDS
 
 
 def parse_bound(value: Any) -> int | float | datetime | date:
@@ -129,6 +130,7 @@ class RangeValidator(RowCheck[RangeConfig]):
     name = "range"
     config_model = RangeConfig
     issue_type = "out_of_range"
+    default_thresholds = RANGE_THRESHOLDS
 
     _bounds: dict[str, tuple[Any, Any]]
 

@@ -23,8 +23,9 @@ class RegexConfig(ColumnsConfig):
         try:
             pl.select(pl.lit("").str.contains(full_match_pattern(pattern)))
         except pl.exceptions.PolarsError as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
-            raise ValueError(f"invalid regular expression: {first_line}") from None
+            # The whole cause: the first line is only "regex parse error:".
+            cause = " ".join(str(exc).split()) or "invalid"
+            raise ValueError(f"invalid regular expression: {cause}") from None
         return pattern
 
 

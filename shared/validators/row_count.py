@@ -13,13 +13,16 @@ from shared.validators.bounds import relative_excess
 
 
 class RowCountConfig(ValidatorConfig):
+    """Bounds of the row count; with neither (a bare ``row_count``) the data must not be
+    empty."""
+
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _check_bounds(self) -> Self:
         if self.min is None and self.max is None:
-            raise ValueError("set min, max or both")
+            self.__dict__["min"] = 1  # not through validate_assignment: it would recurse
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is greater than max {self.max}")
         return self

@@ -61,7 +61,9 @@ class RowCheck(Validator[RowConfigT]):
             exprs[f"failing/{index}"] = mask.sum()
             exprs[f"checked/{index}"] = self.checked(column)
             if self.collects_samples and self.config.sample_size > 0:
-                exprs[f"sample/{index}"] = FirstRows(pl.col(column), mask, self.config.sample_size)
+                exprs[f"sample/{index}"] = FirstRows(
+                    pl.col(column), mask, self.config.sample_size, when=f"failing/{index}"
+                )
         return exprs
 
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:

@@ -1,16 +1,11 @@
 """Severity from a failing ratio, and sample values made safe for the wire.
 
 Default severity by the fraction of checked rows (or columns, or relative excess over a bound)
-that fail, unless a validator's config sets ``severity``:
-
-=================  ==========
-failing ratio      severity
-=================  ==========
-below 1 %          low
-1 % to below 5 %   medium
-5 % to below 25 %  high
-25 % and above     critical
-=================  ==========
+that fail, as the reference framework judges it, unless a validator's config sets
+``severity``: above ``critical`` it is critical, above ``high`` high, above ``medium`` medium,
+else low. The thresholds are `SeverityThresholds`, configurable per validator
+(``severity_thresholds``); most validators default to 0.5 / 0.2 / 0.05, ``range`` (where a
+few stray values already matter) to 0.1 / 0.05 / 0.01.
 """
 
 from __future__ import annotations
@@ -18,24 +13,46 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.models import SampleValue, Severity
 
-#: (exclusive upper bound of the failing ratio, severity), in increasing order.
-SEVERITY_BY_RATIO: tuple[tuple[float, Severity], ...] = (
-    (0.01, Severity.LOW),
-    (0.05, Severity.MEDIUM),
-    (0.25, Severity.HIGH),
-)
+
+class SeverityThresholds(BaseModel):
+    """Failing ratios above which an issue is critical, high, medium (else low)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    critical: float = Field(default=0.5, ge=0.0, le=1.0)
+    high: float = Field(default=0.2, ge=0.0, le=1.0)
+    medium: float = Field(default=0.05, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _descending(self) -> Self:
+        if not self.critical >= self.high >= self.medium:
+            raise ValueError("thresholds must satisfy critical >= high >= medium")
+        return self
 
 
-def severity_for_ratio(ratio: float) -> Severity:
+#: The reference framework's thresholds for most validators.
+DEFAULT_THRESHOLDS = SeverityThresholds()
+#: ... and for ``range``.
+RANGE_THRESHOLDS = SeverityThresholds(critical=0.1, high=0.05, medium=0.01)
+
+
+def severity_for_ratio(
+    ratio: float, thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
+) -> Severity:
     """The default severity of an issue whose failing ratio is `ratio` (0..1)."""
-    for upper, severity in SEVERITY_BY_RATIO:
-        if ratio < upper:
-            return severity
-    return Severity.CRITICAL
+    if ratio > thresholds.critical:
+        return Severity.CRITICAL
+    if ratio > thresholds.high:
+        return Severity.HIGH
+    if ratio > thresholds.medium:
+        return Severity.MEDIUM
+    return Severity.LOW
 
 
 def sample_value(value: Any) -> SampleValue:

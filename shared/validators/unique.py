@@ -21,7 +21,8 @@ from shared.validators.severity import ratio_of
 
 
 class UniqueConfig(ValidatorConfig):
-    columns: list[str] = Field(min_length=1)
+    #: The columns to check; None (a bare ``unique``) means every column.
+    columns: list[str] | None = Field(default=None, min_length=1)
     #: Check the combination of `columns` (a composite key) instead of each column alone.
     combined: bool = False
 
@@ -36,9 +37,11 @@ class UniqueValidator(Validator[UniqueConfig]):
     accepts_duplicate_figures: ClassVar[bool] = True
 
     _labels: list[str]
+    _issue_type = "duplicate_values"
 
     def plan(self, schema: pl.Schema) -> dict[str, AllValues]:
-        columns = self.require_columns(schema, self.config.columns)
+        wanted = self.config.columns
+        columns = schema.names() if wanted is None else self.require_columns(schema, wanted)
         if self.config.combined:
             self._labels = [", ".join(columns)]
             targets = [pl.struct(columns)]
@@ -54,10 +57,11 @@ class UniqueValidator(Validator[UniqueConfig]):
             count, checked, sample = found.duplicated, found.checked, found.sample
             ratio = ratio_of(count, checked)
             evaluation.figures[label] = {"duplicated": count, "checked": checked, "ratio": ratio}
-            what = f"columns ({label})" if self.config.combined else f"column {label!r}"
+            combined = self.config.combined or isinstance(self, DuplicateRowsValidator)
+            what = f"columns ({label})" if combined else f"column {label!r}"
             issue = self.make_issue(
                 column=label,
-                issue_type="duplicate_values",
+                issue_type=self._issue_type,
                 count=count,
                 ratio=ratio,
                 message=(
@@ -68,3 +72,22 @@ class UniqueValidator(Validator[UniqueConfig]):
             if issue is not None:
                 evaluation.issues.append(issue)
         return evaluation
+
+
+class DuplicateConfig(UniqueConfig):
+    """`columns`: those whose combination makes a row; None (a bare ``duplicate``) means all.
+    The combination is always what is checked."""
+
+
+class DuplicateRowsValidator(UniqueValidator):
+    """Rows that repeat another row (over `columns`, all by default); null equals null."""
+
+    name = "duplicate"
+    config_model = DuplicateConfig
+
+    def plan(self, schema: pl.Schema) -> dict[str, AllValues]:
+        wanted = self.config.columns
+        columns = schema.names() if wanted is None else self.require_columns(schema, wanted)
+        self._labels = [", ".join(columns)]
+        self._issue_type = "duplicate_rows"
+        return {"values/0": AllValues(pl.struct(columns))}

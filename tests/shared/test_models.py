@@ -66,9 +66,16 @@ def test_datetimes_are_normalised_to_utc() -> None:
     assert result.run_time == local
 
 
-def test_naive_datetimes_are_refused() -> None:
-    with pytest.raises(ValidationError, match="timezone aware"):
-        make_result(run_time=datetime(2026, 1, 1))
+def test_naive_datetimes_are_local_time_stored_in_utc() -> None:
+    naive = datetime(2026, 1, 1, 12, 0)
+    result = make_result(run_time=naive)
+    assert result.run_time.tzinfo is UTC
+    assert result.run_time == naive.astimezone(UTC)  # the machine's local time
+    action = ActionResult(
+        action_name="a", action_type="t", status=ActionStatus.SUCCESS, started_at=naive
+    )
+    assert action.started_at == naive.astimezone(UTC) and action.started_at.tzinfo is UTC
+    assert CheckpointResult.from_dict(result.to_dict()) == result
 
 
 def test_success_counts_warnings_but_not_failures_or_errors() -> None:

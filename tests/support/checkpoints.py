@@ -74,7 +74,10 @@ def counting_source(scheme: str, frame: pl.DataFrame) -> Iterator[list[list[str]
         batch_size: int | None,
     ) -> Iterator[pl.DataFrame]:
         reads.append(with_columns)
-        yield frame if with_columns is None else frame.select(with_columns)
+        # A plugin applies what polars pushes down to it: polars does not filter again.
+        served = frame if predicate is None else frame.filter(predicate)
+        served = served if n_rows is None else served.head(n_rows)
+        yield served if with_columns is None else served.select(with_columns)
 
     READERS.add(scheme, lambda location: register_io_source(batches, schema=frame.schema))
     try:

@@ -31,6 +31,7 @@ checkpoints:
   - name: orders_bad
     data_source: {data}/orders_bad.csv
     validators: [null]
+    fail_on_high: true
   - name: orders_missing
     data_source: {data}/does-not-exist.csv
     validators: [null]

@@ -187,10 +187,22 @@ async def test_secrets_stay_out_of_spec_repr_results_and_logs(
     assert broken.status is ActionStatus.ERROR and "s3cr3t" not in broken.model_dump_json()
 
 
-def test_missing_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_missing_variable_is_an_error_result_at_run_time(
+    monkeypatch: pytest.MonkeyPatch,
+    http_server: RecordingHTTPServer,
+    failed_result: CheckpointResult,
+) -> None:
     monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
-    with pytest.raises(ConfigError, match=r"webhook\.url: environment variable NOT_SET_ANYWHERE"):
-        WebhookAction(url="${NOT_SET_ANYWHERE}")
+    action = WebhookAction(url="${NOT_SET_ANYWHERE}", retry_count=3)  # builds: the seed page does
+    result = await action.execute_async(failed_result)
+    assert result.status is ActionStatus.ERROR
+    assert "webhook.url: environment variable NOT_SET_ANYWHERE is not set" in result.message
+    assert result.details["attempts"] == 1  # a config problem is not retried
+    monkeypatch.setenv("NOT_SET_ANYWHERE", http_server.url + "/hook")
+    assert (await action.execute_async(failed_result)).status is ActionStatus.SUCCESS
+    with pytest.raises(ConfigError, match="NOT_SET"):
+        monkeypatch.delenv("NOT_SET_ANYWHERE")
+        action.setting("url")
     assert WebhookAction(url="${NOT_SET_ANYWHERE:-http://fallback}").setting("url") == (
         "http://fallback"
     )

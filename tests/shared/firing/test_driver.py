@@ -14,7 +14,8 @@ from shared.firing.base import Outcome, epoch_us
 from shared.firing.driver import RETRIABLE_ERRORS, TriggerDriver
 from shared.firing.redis import RedisFiringDecider
 from shared.keys import Keys
-from shared.triggers import ScheduleTrigger
+from shared.triggers import CronTrigger, ScheduleTrigger
+from shared.triggers.base import TimedTrigger
 from tests.shared.triggers.clock import FakeClock
 from tests.support.queue import queued_job_ids, queued_requests
 from tests.support.redis_server import RedisServer
@@ -23,8 +24,18 @@ KEYS = Keys()
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 
-def minute_driver(redis: Redis, clock: FakeClock, **checkpoint_fields: Any) -> TriggerDriver:
-    trigger = ScheduleTrigger(name="every", interval_minutes=1, now=clock)
+def minute_driver(
+    redis: Redis,
+    clock: FakeClock,
+    *,
+    start: datetime | None = None,
+    trigger: TimedTrigger[Any] | None = None,
+    **checkpoint_fields: Any,
+) -> TriggerDriver:
+    """A driver of a one-minute schedule (or `trigger`); with `start` (after the clock)
+    nothing fires at start, for tests about what follows."""
+    if trigger is None:
+        trigger = ScheduleTrigger(name="every", interval_minutes=1, start_time=start, now=clock)
     checkpoint = Checkpoint("orders", "orders.csv", validators=["null"], **checkpoint_fields)
     checkpoint.add_trigger(trigger)
     return TriggerDriver(
@@ -42,17 +53,31 @@ def tick_job(minute: int) -> str:
     return f"orders:every:{T0.replace(minute=minute).isoformat()}"
 
 
-async def test_first_start_remembers_the_moment_and_catches_nothing_up(redis: Redis) -> None:
+async def test_first_start_fires_the_latest_tick_once_and_remembers_the_moment(
+    redis: Redis,
+) -> None:
     clock = FakeClock(T0.replace(minute=5, second=30))
     driver = minute_driver(redis, clock, catch_up="all", overlap="allow")
+    other = minute_driver(redis, clock, catch_up="all", overlap="allow")  # a second scheduler
+    await driver.start()
+    await other.start()
+    assert await queued_job_ids(redis) == [tick_job(5)]  # one firing, not one per scheduler
+    assert await driver.remembered_tick() == epoch_us(T0.replace(minute=5))
+    assert await driver.step() is False and await other.step() is False
+
+
+async def test_first_start_of_a_cron_trigger_catches_nothing_up(redis: Redis) -> None:
+    clock = FakeClock(T0.replace(minute=5, second=30))
+    trigger = CronTrigger(name="every", expression="* * * * *", now=clock)
+    driver = minute_driver(redis, clock, trigger=trigger)
     await driver.start()
     assert await queued_job_ids(redis) == []
-    assert await driver.remembered_tick() == epoch_us(clock.now)
 
 
 @pytest.mark.parametrize(
     ("policy", "limit", "expected_minutes"),
-    [("none", 10, []), ("latest", 10, [5]), ("all", 10, [1, 2, 3, 4, 5]), ("all", 3, [3, 4, 5])],
+    # An interval schedule fires an overdue tick at start even with catch_up: none.
+    [("none", 10, [5]), ("latest", 10, [5]), ("all", 10, [1, 2, 3, 4, 5]), ("all", 3, [3, 4, 5])],
 )
 async def test_catch_up_after_downtime(
     redis: Redis, policy: str, limit: int, expected_minutes: list[int]
@@ -74,11 +99,13 @@ async def test_a_second_scheduler_does_not_catch_up_what_the_first_handled(
     redis: Redis,
 ) -> None:
     clock = FakeClock(T0.replace(second=30))
-    first = minute_driver(redis, clock, catch_up="all", overlap="allow")
+    first = minute_driver(redis, clock, catch_up="all", overlap="allow", start=T0.replace(minute=1))
     await first.start()
     clock.set(T0.replace(minute=1, second=1))
     assert await first.step() is True
-    second = minute_driver(redis, clock, catch_up="all", overlap="allow")
+    second = minute_driver(
+        redis, clock, catch_up="all", overlap="allow", start=T0.replace(minute=1)
+    )
     await second.start()
     assert await second.step() is False
     assert await queued_job_ids(redis) == [tick_job(1)]
@@ -88,7 +115,7 @@ async def test_overlap_skip_is_counted_and_logged(
     redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock(T0.replace(second=30))
-    driver = minute_driver(redis, clock)  # overlap skip by default
+    driver = minute_driver(redis, clock, start=T0.replace(minute=1))  # overlap skip by default
     await driver.start()
     clock.set(T0.replace(minute=1, second=1))
     assert await driver.step() is True
@@ -103,7 +130,7 @@ async def test_overlap_skip_is_counted_and_logged(
 
 async def test_overlap_queue_latest_starts_the_latest_tick_after_the_run(redis: Redis) -> None:
     clock = FakeClock(T0.replace(second=30))
-    driver = minute_driver(redis, clock, overlap="queue_latest")
+    driver = minute_driver(redis, clock, overlap="queue_latest", start=T0.replace(minute=1))
     await driver.start()
     for minute in (1, 2, 3):
         clock.set(T0.replace(minute=minute, second=1))

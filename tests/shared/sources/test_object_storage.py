@@ -58,7 +58,7 @@ def test_a_csv_object_with_an_explicit_region(s3_server: S3Server, bucket: str) 
     result = Checkpoint(
         "s3", {"uri": f"s3://{bucket}/x.csv", "storage_options": options}, VALIDATORS
     ).run()
-    assert result.row_count == 100 and result.status is CheckpointStatus.WARNING
+    assert result.row_count == 100 and result.status is CheckpointStatus.FAILURE  # range: critical
 
 
 def test_a_missing_object_is_an_error_without_the_secret(s3_server: S3Server, bucket: str) -> None:

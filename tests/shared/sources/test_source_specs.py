@@ -22,7 +22,7 @@ def test_the_map_form_reads_like_the_string_form(tmp_path: Path) -> None:
     path = write_frame(tmp_path, FRAME, "parquet")
     by_string = Checkpoint("s", path, validators=["null"]).run()
     by_map = Checkpoint("m", {"uri": path}, validators=["null"]).run()
-    assert by_string.status is by_map.status is CheckpointStatus.FAILURE  # 1 null in 3
+    assert by_string.status is by_map.status is CheckpointStatus.WARNING  # 1 null in 3: high
     assert by_string.statistics == by_map.statistics
     assert by_map.data_asset == path
 

@@ -18,6 +18,8 @@ async def test_fires_once_per_tick() -> None:
     clock = FakeClock(T0)
     trigger = ScheduleTrigger(interval_hours=1, now=clock)
     await trigger.start_async()
+    result = await trigger.should_trigger_async()  # at start, for the tick just passed
+    assert result.should_run and result.fire_id == "2026-03-20T09:00:00+00:00"
     result = await trigger.should_trigger_async()
     assert not result.should_run
     assert result.next_run == datetime(2026, 3, 20, 10, tzinfo=UTC)
@@ -98,10 +100,42 @@ async def test_disabled_never_fires() -> None:
 
 async def test_evaluating_before_start_counts_from_the_first_evaluation() -> None:
     clock = FakeClock(T0)
-    trigger = ScheduleTrigger(interval_minutes=1, now=clock)
+    trigger = CronTrigger(expression="* * * * *", now=clock)
     assert not (await trigger.should_trigger_async()).should_run
     clock.advance(seconds=31)
     assert (await trigger.should_trigger_async()).should_run
+
+
+async def test_an_interval_schedule_fires_at_start_then_on_its_cadence() -> None:
+    """The reference fires ``ScheduleTrigger(interval_hours=1)`` at once, not at the next
+    full hour; the start tick is the latest at or before now, the same for every process."""
+    clock = FakeClock(T0)
+    trigger = ScheduleTrigger(interval_hours=1, now=clock)  # evaluated before start too
+    first = await trigger.should_trigger_async()
+    assert first.should_run and first.fire_time == datetime(2026, 3, 20, 9, tzinfo=UTC)
+    assert not (await trigger.should_trigger_async()).should_run
+    clock.advance(seconds=30)
+    assert (await trigger.should_trigger_async()).fire_id == "2026-03-20T10:00:00+00:00"
+    later = ScheduleTrigger(interval_hours=1, now=clock, start_time=T0 + timedelta(hours=5))
+    assert not (await later.should_trigger_async()).should_run  # no tick yet: nothing at start
+    assert CronTrigger(expression="0 * * * *").start_tick(T0) is None  # cron waits
+
+
+def test_sync_surface_for_code_written_against_the_reference() -> None:
+    clock = FakeClock(T0)
+    trigger = ScheduleTrigger(interval_hours=1, now=clock)
+    trigger.start()
+    assert trigger.running and trigger.should_trigger().should_run
+    clock.advance(hours=2)
+    trigger.record_run()  # the checkpoint ran now: the ticks until now are answered
+    assert not trigger.should_trigger().should_run
+    trigger.stop()
+    assert not trigger.running
+
+
+def test_run_on_weekdays_is_weekdays() -> None:
+    trigger = ScheduleTrigger(interval_hours=1, run_on_weekdays=["mon", "fri"])
+    assert trigger.config.weekdays == [0, 4]
 
 
 def test_a_spec_cannot_smuggle_a_clock() -> None:

@@ -86,6 +86,18 @@ def test_unknown_column(tmp_path: Path) -> None:
     )
 
 
+def test_every_unknown_column_of_every_validator_is_named(tmp_path: Path) -> None:
+    source = write_frame(tmp_path, FRAME)
+    validators = [
+        {"type": "not_null", "config": {"columns": ["ghost", "phantom"]}},
+        {"type": "unique", "config": {"columns": ["id", "spectre"]}},
+    ]
+    message = error_of(Checkpoint("c", source, validators=validators))
+    assert "validators[0].config.columns: validator 'not_null': unknown columns 'ghost'," in message
+    assert "'phantom'; the data has: id, amount" in message
+    assert "validators[1].config.columns: validator 'unique': unknown column 'spectre'" in message
+
+
 def construction_error(*args: Any, **fields: Any) -> str:
     with pytest.raises(SpecError) as caught:
         Checkpoint(*args, **fields)
@@ -95,7 +107,7 @@ def construction_error(*args: Any, **fields: Any) -> str:
 def test_unknown_validator(tmp_path: Path) -> None:
     message = construction_error("c", write_frame(tmp_path, FRAME), validators=["nul"])
     assert "validators[0]: unknown validator 'nul'; known: " in message
-    assert "not_null, null, range" in message
+    assert "not_null, null, outlier, range" in message
 
 
 def test_bad_config_value(tmp_path: Path) -> None:

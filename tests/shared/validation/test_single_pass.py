@@ -1,4 +1,5 @@
-"""The data is read once per run, whatever the number of validators."""
+"""The data is read once per run, whatever the number of validators; samples of failing
+rows come in a second read, only when a check failed."""
 
 from __future__ import annotations
 
@@ -33,19 +34,33 @@ VALIDATORS = [
 ]
 
 
-def test_many_validators_read_the_source_once() -> None:
+def test_many_validators_read_the_source_once_and_failed_ones_once_more() -> None:
     with counting_source("counting", FRAME) as reads:
         checkpoint = Checkpoint("once", "counting://frame", validators=VALIDATORS)
         result = checkpoint.run(run_id="r")
     assert result.status is CheckpointStatus.FAILURE, result.summary()
     assert {issue.validator for issue in result.issues} >= {"range", "unique", "regex", "in_set"}
+    assert len(reads) == 2  # the checks, then the samples of the failed ones
+    by_validator = {issue.validator: issue.sample for issue in result.issues}
+    assert by_validator["range"] == [500.0] and by_validator["regex"] == ["bad"]
+    assert by_validator["in_set"] == ["x"] and by_validator["unique"] == [3]
+
+
+def test_clean_data_is_read_once() -> None:
+    clean = FRAME.filter(pl.col("email") != "bad", pl.col("amount") < 100)
+    with counting_source("clean", clean) as reads:
+        checkpoint = Checkpoint("once", "clean://frame", validators=VALIDATORS[2:5])
+        result = checkpoint.run(run_id="r")
+    assert result.status is CheckpointStatus.SUCCESS, result.summary()
     assert len(reads) == 1
 
 
-def test_the_plan_scans_the_file_once(tmp_path: Path) -> None:
+def test_each_pass_scans_the_file_once(tmp_path: Path) -> None:
     source = write_frame(tmp_path, FRAME, "csv")
     validators = [build_validator(entry, {}, path="v") for entry in VALIDATORS]
     plan = plan_scan(source, validators)
-    explained = plan.query.explain()
-    assert explained.count("SCAN") == 1, explained
-    assert len(plan.query.collect()) == 1
+    # A small file: the in-memory engine, every part in the one select of the first pass.
+    assert plan.engine == "in-memory" and plan.samples == [] and plan.columns == {}
+    first = pl.explain_all([*plan.rows, *plan.columns.values()])
+    assert first.count("SCAN") == 1, first
+    assert all(len(frame) == 1 for frame in pl.collect_all(plan.rows))

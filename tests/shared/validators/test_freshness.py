@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import polars as pl
 import pytest
 
 from shared.models import CheckpointStatus, Severity
-from shared.validators.durations import parse_duration_s
+from shared.validators.durations import display_unit, in_unit, parse_duration_s
 from tests.support.checkpoints import config_error, run_one
 
 
@@ -32,13 +33,27 @@ def test_stale_data_is_flagged(tmp_path: Path) -> None:
     assert (issue.issue_type, issue.column) == ("stale_data", "ts")
     assert issue.ratio == pytest.approx(0.5, abs=0.01)  # 3 h against 2 h
     assert issue.severity is Severity.CRITICAL
-    assert "3.0 h old" in issue.message
+    assert "3.0 h old; the limit is 2 h" in issue.message
+
+
+def test_the_message_speaks_in_the_unit_of_the_limit(tmp_path: Path) -> None:
+    spec = {"type": "freshness", "config": {"column": "ts", "max_age": 60}}
+    (issue,) = run_one(tmp_path, frame_aged(140 / 3600), spec).issues
+    assert re.search(r", 14\d s old; the limit is 60 s$", issue.message), issue.message
+
+
+@pytest.mark.parametrize(
+    ("seconds", "limit_s", "text"),
+    [(140, 60, "140 s"), (5400, 1800, "90 min"), (9000, 7200, "2.5 h"), (3 * 86400, 172800, "3 d")],
+)
+def test_durations_in_sensible_units(seconds: float, limit_s: float, text: str) -> None:
+    assert in_unit(seconds, display_unit(limit_s)) == text
 
 
 def test_text_timestamps_are_parsed(tmp_path: Path) -> None:
     spec = {"type": "freshness", "config": {"column": "text", "max_age": 3600}}
     (issue,) = run_one(tmp_path, frame_aged(1.05), spec).issues
-    assert issue.severity is Severity.HIGH  # 5% over
+    assert issue.severity is Severity.MEDIUM  # 5% over
 
 
 def test_mostly_tolerates_relative_excess(tmp_path: Path) -> None:

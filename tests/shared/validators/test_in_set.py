@@ -25,7 +25,7 @@ def test_values_outside_the_set(tmp_path: Path) -> None:
         1,
         ["zz"],
     )
-    assert issue.severity is Severity.MEDIUM  # 1 of 99 non-null
+    assert issue.severity is Severity.LOW  # 1 of 99 non-null
 
 
 def test_numbers(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_mostly_and_fixed_severity(tmp_path: Path) -> None:
     assert run_one(tmp_path, FRAME, mostly).issues == []
     strict = {"type": "in_set", "config": {"columns": ["category"], "values": ["a", "b"]}}
     (issue,) = run_one(tmp_path, FRAME, strict).issues
-    assert issue.count == 33 and issue.severity is Severity.CRITICAL
+    assert issue.count == 33 and issue.severity is Severity.HIGH
     fixed = {
         "type": "in_set",
         "config": {"columns": ["category"], "values": ["a", "b"], "severity": "low"},

@@ -42,8 +42,8 @@ def test_null_max_ratio_reports_only_above_it(tmp_path: Path) -> None:
 def test_null_severity_follows_ratio_unless_fixed(tmp_path: Path) -> None:
     result = run_one(tmp_path, FRAME, "null")
     severities = {issue.column: issue.severity for issue in result.issues}
-    assert severities == {"a": Severity.MEDIUM, "b": Severity.CRITICAL}
-    assert result.status is CheckpointStatus.FAILURE
+    assert severities == {"a": Severity.LOW, "b": Severity.HIGH}
+    assert result.status is CheckpointStatus.WARNING
     fixed = run_one(tmp_path, FRAME, {"type": "null", "config": {"severity": "low"}})
     assert {issue.severity for issue in fixed.issues} == {Severity.LOW}
     assert fixed.status is CheckpointStatus.WARNING
@@ -69,7 +69,7 @@ def test_completeness_requires_min_ratio(tmp_path: Path) -> None:
     result = run_one(tmp_path, FRAME, {"type": "completeness", "config": {"min_ratio": 0.9}})
     assert [(issue.column, issue.issue_type) for issue in result.issues] == [("b", "incomplete")]
     assert "70.00% complete" in result.issues[0].message
-    assert result.issues[0].severity is Severity.CRITICAL
+    assert result.issues[0].severity is Severity.HIGH
     mostly = run_one(tmp_path, FRAME, {"type": "completeness", "config": {"mostly": 0.6}})
     assert mostly.issues == []
 
@@ -78,7 +78,7 @@ def test_completeness_requires_min_ratio(tmp_path: Path) -> None:
     ("spec", "field"),
     [
         ({"type": "null", "config": {"max_ratio": 2}}, "validators[0].config.max_ratio"),
-        ({"type": "not_null", "config": {}}, "validators[0].config.columns"),
+        ({"type": "not_null", "config": {"columns": []}}, "validators[0].config.columns"),
         ({"type": "completeness", "config": {"min_ratio": -1}}, "validators[0].config.min_ratio"),
         ({"type": "null", "config": {"mostly": 0}}, "validators[0].config.mostly"),
         ({"type": "null", "config": {"colums": ["a"]}}, "validators[0].config.colums"),

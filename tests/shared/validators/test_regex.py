@@ -23,7 +23,7 @@ def test_values_must_match_fully(tmp_path: Path) -> None:
     assert (issue.column, issue.issue_type, issue.count) == ("email", "pattern_mismatch", 2)
     assert issue.sample == ["bad", "c@d.org x"]  # a partial match is not a match
     assert issue.ratio == pytest.approx(2 / 99)
-    assert issue.severity is Severity.MEDIUM
+    assert issue.severity is Severity.LOW
 
 
 def test_non_text_columns_are_matched_as_text(tmp_path: Path) -> None:

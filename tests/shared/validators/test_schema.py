@@ -54,7 +54,7 @@ def test_severity_and_mostly(tmp_path: Path) -> None:
     columns = {name: "any" for name in ["id", "amount", "name", "ts"]}
     columns["gone"] = "any"
     (issue,) = run_one(tmp_path, FRAME, {"type": "schema", "config": {"columns": columns}}).issues
-    assert issue.severity is Severity.HIGH  # 1 of 5 expected columns
+    assert issue.severity is Severity.MEDIUM  # 1 of 5 expected columns
     mostly = {"type": "schema", "config": {"columns": columns, "mostly": 0.8}}
     assert run_one(tmp_path, FRAME, mostly).issues == []
     fixed = {"type": "schema", "config": {"columns": columns, "severity": "critical"}}

@@ -46,7 +46,7 @@ def test_enqueue_wait_shows_the_result_with_its_exit_code(fleet_env: dict[str, s
     code, out, err = invoke(fleet_env, "enqueue", "orders_bad", "--run-id", "w-1", "--wait")
     assert code == 2, out + err
     assert "enqueued: run w-1 of orders_bad" in err
-    assert "failure" in out and "critical: column 'amount' has 2 null values" in out
+    assert "failure" in out and "high: column 'amount' has 2 null values" in out
 
     code, out, _ = invoke(
         fleet_env, "enqueue", "orders", "-c", "by=test", "-c", "n=3", "--wait", "--json"

@@ -43,7 +43,7 @@ def test_run_all_exits_with_the_worst_status_and_explains_each(example: Path) ->
     out = result.stdout
     assert "all expectations met" in out
     assert "medium: column 'amount' has 1 value outside" in out
-    assert "critical: column 'amount' has 13 null values" in out
+    assert "high: column 'amount' has 13 null values" in out
     assert "orders_missing.csv': file not found" in out
 
 
