@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--scenario", "bare", "--rows", "20000", "--repeat", "1"],
     ),
     ("history.py", [], ["--results", "1000", "--stored-runs", "10000", "--repeat", "1"]),
+    ("flood.py", [], ["--runs", "20", "--flood", "100", "--repeat", "1"]),
     ("sql_source.py", [], ["--rows", "20000", "--repeat", "1"]),
 ]
 

@@ -68,8 +68,10 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
     "_poll_iteration": ("self",),
     "start_jobs": ("self", "job_ids"),
     "_release_sem_dec_counter_on_complete": ("self",),
-    # wrapped: a job whose bookkeeping Redis refused gives its claim back
+    # wrapped: a job whose bookkeeping Redis refused gives its claim back; poison jobs
+    # (worker.poison): what arq raises or fails before a job runs becomes a dead letter
     "run_job": ("self", "job_id", "score"),
+    "finish_failed_job": ("self", "job_id", "result_data"),
 }
 #: The methods of `Worker` the job-slot functions below call, with their parameters.
 WORKER_CALLS: dict[str, tuple[str, ...]] = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 
 from arq.connections import ArqRedis
@@ -27,6 +28,7 @@ from shared.job import RunRequest
 from shared.job_names import RUN_CHECKPOINT
 from shared.keys import Keys
 from shared.serializer import serialize_job
+from shared.trust.signing import sign_payload
 
 #: Jobs per script call in `enqueue_runs`: bounds the time one call holds Redis.
 ENQUEUE_CHUNK = 1_000
@@ -55,15 +57,24 @@ return enqueued
 """)
 
 
-def job_payload(request: RunRequest) -> dict[str, object]:
-    """The single argument of the `run_checkpoint` job: the request without empty fields."""
-    return request.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+def job_payload(request: RunRequest, signing_key: str | None = None) -> dict[str, Any]:
+    """The single argument of the `run_checkpoint` job: the request without empty fields,
+    signed with `signing_key` when one is given (`shared.trust.signing`)."""
+    payload = request.model_dump(
+        mode="json",
+        exclude_none=True,
+        exclude_defaults=True,
+        exclude={"signed_at", "signature"},
+    )
+    return sign_payload(signing_key, payload) if signing_key else payload
 
 
-def run_job_bytes(request: RunRequest, enqueue_ms: int) -> bytes:
+def run_job_bytes(request: RunRequest, enqueue_ms: int, signing_key: str | None = None) -> bytes:
     """The arq job `run_checkpoint(request)` as arq stores it, in msgpack: the one job shape
-    of every enqueue (this module's and the scheduler's `shared.firing.redis`)."""
-    return pack_job(RUN_CHECKPOINT, [job_payload(request)], enqueue_ms, serialize_job)
+    of every enqueue (this module's and the scheduler's `shared.firing.redis`), the request
+    signed with `signing_key` when given."""
+    payload = job_payload(request, signing_key)
+    return pack_job(RUN_CHECKPOINT, [payload], enqueue_ms, serialize_job)
 
 
 async def enqueue_run(
@@ -73,20 +84,31 @@ async def enqueue_run(
     *,
     job_id: str | None = None,
     defer_until: datetime | None = None,
+    signing_key: str | None = None,
 ) -> Job | None:
-    """Enqueue `request` as a `run_checkpoint` job with id `job_id` (default: its run id).
+    """Enqueue `request` as a `run_checkpoint` job with id `job_id` (default: its run id),
+    signed with `signing_key` (CHECKFLEET_SIGNING_KEY) when given.
 
     Returns None when a job with that id is queued, running or has a stored result: arq refuses
     it, which is what makes an id derived from the request (a tick, a run id) a deduplication.
     """
     jobs = await _enqueue_chunk(
-        redis, keys, [(request, job_id or request.run_id)], defer_until=defer_until
+        redis,
+        keys,
+        [(request, job_id or request.run_id)],
+        defer_until=defer_until,
+        signing_key=signing_key,
     )
     return jobs[0]
 
 
 async def enqueue_runs(
-    redis: ArqRedis, keys: Keys, requests: Sequence[RunRequest], *, chunk: int = ENQUEUE_CHUNK
+    redis: ArqRedis,
+    keys: Keys,
+    requests: Sequence[RunRequest],
+    *,
+    chunk: int = ENQUEUE_CHUNK,
+    signing_key: str | None = None,
 ) -> list[Job | None]:
     """Enqueue many requests at once, each under its run id (a random id when it has none).
 
@@ -97,7 +119,9 @@ async def enqueue_runs(
     jobs: list[Job | None] = []
     for start in range(0, len(requests), chunk):
         part = [(request, request.run_id) for request in requests[start : start + chunk]]
-        jobs.extend(await _enqueue_chunk(redis, keys, part, defer_until=None))
+        jobs.extend(
+            await _enqueue_chunk(redis, keys, part, defer_until=None, signing_key=signing_key)
+        )
     return jobs
 
 
@@ -107,6 +131,7 @@ async def _enqueue_chunk(
     items: Sequence[tuple[RunRequest, str | None]],
     *,
     defer_until: datetime | None,
+    signing_key: str | None,
 ) -> list[Job | None]:
     now_ms = current_ms()
     score_ms = round(defer_until.timestamp() * 1000) if defer_until is not None else now_ms
@@ -115,7 +140,7 @@ async def _enqueue_chunk(
     args: list[str | int | bytes] = [0 if defer_until is not None else 1]
     for request, wanted_id in items:
         job_id = wanted_id or uuid4().hex
-        job = run_job_bytes(request, now_ms)
+        job = run_job_bytes(request, now_ms, signing_key)
         job_ids.append(job_id)
         args += [job_id, score_ms, expiry_ms, job]
     enqueued = await redis.register_script(_ENQUEUE)(keys=[keys.queue, keys.wake], args=args)

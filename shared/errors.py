@@ -9,9 +9,12 @@
     │   │   ├── UnknownTypeError     a type name that no registry knows (lists the known ones)
     │   │   ├── UnknownCheckpointError  a checkpoint name this process does not know
     │   │   └── SpecProblemsError    several problems at once (``checkfleet validate`` lists them)
+    │   ├── SpecRefusedError         an inline spec the worker's policy refuses (names the rule
+    │   │                            and the setting that would allow it)
     │   └── RedisAccessError         Redis refuses this client: password, permission, certificate
     ├── DecodeError                  bytes that are not a valid checkfleet message: report them
-    │   └── MalformedRequestError    an entry of the request stream that cannot become a run
+    │   ├── MalformedRequestError    an entry of the request stream that cannot become a run
+    │   └── SignatureError           a request unsigned, stale or forged where signing is on
     ├── TransientError               the operation may succeed if retried later
     │   ├── BackendUnavailableError  Redis (or another backend) cannot be reached
     │   ├── StoreError               the results store could not be read or written
@@ -119,12 +122,28 @@ class SpecProblemsError(SpecError):
             self.path = first.path or None
 
 
+class SpecRefusedError(ConfigError):
+    """An inline spec that the worker's trust policy refuses; nothing of it ran.
+
+    `refusals` are the broken rules, each naming the setting that would allow it.
+    """
+
+    def __init__(self, refusals: Iterable[object]) -> None:
+        self.refusals = list(refusals)
+        listing = "; ".join(str(refusal) for refusal in self.refusals)
+        super().__init__(f"inline spec refused: {listing}")
+
+
 class DecodeError(CheckfleetError):
     """Bytes that are not a valid checkfleet message (garbage, pickle, wrong schema)."""
 
 
 class MalformedRequestError(DecodeError):
     """A request entry that cannot become a run; the message says what is wrong."""
+
+
+class SignatureError(DecodeError):
+    """A request without a valid signature while `CHECKFLEET_SIGNING_KEY` is set."""
 
 
 class TransientError(CheckfleetError):

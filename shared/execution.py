@@ -5,8 +5,9 @@ checkpoint's strategy, all within the checkpoint's `timeout_s`. `CheckpointExecu
 the resources this needs, sized by one rule, and closes them.
 
 Nothing raises out of `CheckpointExecutor.execute_request` but cancellation: a bad request, an
-unknown checkpoint, a broken spec or an unexpected exception each become a result with status
-`error` whose message says what was wrong and where.
+unknown checkpoint, a broken spec, an inline spec the trust policy refuses or an unexpected
+exception (a `SystemExit` from user code included) each become a result with status `error`
+whose message says what was wrong and where.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from shared.job import RunRequest
 from shared.logs import bind_run
 from shared.models import ActionResult, ActionStatus, CheckpointResult, CheckpointStatus
 from shared.run_memory import load_past_runs, note_transition, record_run
+from shared.sources import guard_sources
 from shared.store import open_history
+from shared.trust.policy import InlineSpecPolicy
+from shared.trust.redaction import process_redactor, redact_result
 from shared.validation import error_result, validate_checkpoint
 from shared.validation.scan_process import Scanner
 from shared.validators.history import PastRuns
@@ -137,46 +141,81 @@ class CheckpointExecutor:
         await self.aclose()
 
     async def execute_request(
-        self, request: RunRequest, *, run_id: str, catalog: CheckpointCatalog
+        self,
+        request: RunRequest,
+        *,
+        run_id: str,
+        catalog: CheckpointCatalog,
+        policy: InlineSpecPolicy | None = None,
+        max_timeout_s: float | None = None,
     ) -> CheckpointResult:
-        """The result of the run `request` asks for, under `run_id`."""
+        """The result of the run `request` asks for, under `run_id`.
+
+        An inline spec is first checked against `policy` (None: trusted, as a signed request
+        or an in-process run is) and, when it may run, reads only what the policy allows.
+        Every run ends within `max_timeout_s` (the worker's job limit), whatever its spec says.
+        """
+        guard = None
         try:
+            if policy is not None and isinstance(request.checkpoint, dict):
+                await policy.check(request.checkpoint, request.context)
+                guard = policy.read_guard()
             checkpoint = catalog.resolve(request)
         except ConfigError as exc:
             return error_result(
                 request.checkpoint_label, run_id=run_id, message=str(exc), context=request.context
             )
-        return await self.execute(checkpoint, run_id=run_id, context=request.context)
+        with guard_sources(guard):
+            return await self.execute(
+                checkpoint, run_id=run_id, context=request.context, max_timeout_s=max_timeout_s
+            )
 
     async def execute(
-        self, checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None = None
+        self,
+        checkpoint: Checkpoint,
+        *,
+        run_id: str,
+        context: Mapping[str, Any] | None = None,
+        max_timeout_s: float | None = None,
     ) -> CheckpointResult:
         """Validate, then run the actions; an `error` result on timeout or any failure."""
         label = checkpoint.name if isinstance(checkpoint.name, str) else repr(checkpoint.name)
         with bind_run(run_id, label):
-            return await self._execute(checkpoint, run_id=run_id, context=context)
+            return await self._execute(
+                checkpoint, run_id=run_id, context=context, max_timeout_s=max_timeout_s
+            )
 
     async def _execute(
-        self, checkpoint: Checkpoint, *, run_id: str, context: Mapping[str, Any] | None
+        self,
+        checkpoint: Checkpoint,
+        *,
+        run_id: str,
+        context: Mapping[str, Any] | None,
+        max_timeout_s: float | None,
     ) -> CheckpointResult:
         started = time.perf_counter()
         cancel = threading.Event()
+        timeout_s = _usable_timeout(checkpoint.timeout_s, max_timeout_s)
         try:
-            async with asyncio.timeout(_usable_timeout(checkpoint.timeout_s)):
+            async with asyncio.timeout(timeout_s):
                 result = await self._validate(checkpoint, run_id, context, cancel)
                 await self._run_actions(checkpoint, result)
         except TimeoutError:
             cancel.set()  # stops the validation thread at its next check
-            timeout = CheckpointTimeoutError(checkpoint.name, float(checkpoint.timeout_s or 0.0))
+            timeout = CheckpointTimeoutError(checkpoint.name, float(timeout_s or 0.0))
             result = error_result(checkpoint, run_id=run_id, message=str(timeout), context=context)
         except asyncio.CancelledError:
             cancel.set()
             raise
-        except Exception as exc:  # the job boundary: report, never crash the worker
+        except GeneratorExit:
+            raise
+        except BaseException as exc:  # the job boundary: report, never crash the worker, even
+            # for a SystemExit or KeyboardInterrupt that user code raised
             logger.exception("checkpoint %s run %s failed unexpectedly", checkpoint.name, run_id)
             message = f"could not run: {type(exc).__name__}: {exc}"
             result = error_result(checkpoint, run_id=run_id, message=message, context=context)
         result.duration_ms = (time.perf_counter() - started) * 1000
+        result = redact_result(result, process_redactor(_secret_values(checkpoint.actions)))
         if self._record_runs:
             await record_run(self._action_context.history, result)
         return result
@@ -225,11 +264,23 @@ class CheckpointExecutor:
         _apply_action_failures(checkpoint.actions, result)
 
 
-def _usable_timeout(timeout_s: object) -> float | None:
+def _usable_timeout(timeout_s: object, max_timeout_s: float | None) -> float | None:
     # An invalid timeout is reported by validation (checkpoint.validate()); run without one.
+    own: float | None = None
     if isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool) and timeout_s > 0:
-        return float(timeout_s)
-    return None
+        own = float(timeout_s)
+    if max_timeout_s is None:
+        return own
+    return max_timeout_s if own is None else min(own, max_timeout_s)
+
+
+def _secret_values(actions: Sequence[Any]) -> list[str]:
+    values: list[str] = []
+    for action in actions:
+        secret_values = getattr(action, "secret_values", None)
+        if callable(secret_values):
+            values.extend(secret_values())
+    return values
 
 
 def _apply_action_failures(actions: Sequence[Any], result: CheckpointResult) -> None:

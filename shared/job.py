@@ -4,6 +4,7 @@ a field or the function without an alias."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
@@ -19,7 +20,10 @@ CANCELLED_MESSAGE = "cancelled by an operator before it finished"
 #: Run ids are used in Redis key names and arq job ids: printable, no whitespace, bounded.
 RUN_ID_PATTERN = r"^[A-Za-z0-9_.:@/+=\-]{1,200}$"
 RunId = Annotated[str, StringConstraints(pattern=RUN_ID_PATTERN)]
+#: Origins name who asked: printable, no whitespace or control characters.
+ORIGIN_PATTERN = r"^[A-Za-z0-9_.:@/+=\-]{1,200}$"
 _RUN_ID = TypeAdapter(RunId)
+_RUN_ID_RE = re.compile(RUN_ID_PATTERN)
 
 
 class RunRequest(BaseModel):
@@ -34,6 +38,12 @@ class RunRequest(BaseModel):
     #: A client's reply stream (`Keys.replies`): the result is also appended there, so the
     #: client waits for its runs without reading the whole fleet's results.
     reply_to: str | None = Field(default=None, min_length=1, max_length=300)
+    #: Who asks: ``scheduler:<host>``, ``client:<id>``, ``request-stream:<entry id>``... A
+    #: claim, verified only when the request is signed; results carry it as provenance.
+    origin: str | None = Field(default=None, min_length=1, max_length=200, pattern=ORIGIN_PATTERN)
+    #: Signature fields (`shared.trust.signing`): whole seconds since the epoch, hex HMAC.
+    signed_at: int | None = Field(default=None, ge=0)
+    signature: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @property
     def checkpoint_label(self) -> str:
@@ -42,6 +52,11 @@ class RunRequest(BaseModel):
             return self.checkpoint
         name = self.checkpoint.get("name")
         return name if isinstance(name, str) and name else "<inline spec without a name>"
+
+
+def is_run_id(text: object) -> bool:
+    """Whether `text` is a well-formed run (and job) id."""
+    return isinstance(text, str) and _RUN_ID_RE.fullmatch(text) is not None
 
 
 def usable_run_id(payload: Any) -> str | None:

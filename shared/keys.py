@@ -16,6 +16,7 @@ from shared.arq_protocol import (
     IN_PROGRESS_KEY_PREFIX,
     JOB_KEY_PREFIX,
     RESULT_KEY_PREFIX,
+    RETRY_KEY_PREFIX,
 )
 
 DEFAULT_PREFIX = "checkfleet"
@@ -119,6 +120,12 @@ class Keys:
         """Marker recording that a run's result was appended to the results stream."""
         return self._key("published", run_id)
 
+    def job_starts(self, job_id: str) -> str:
+        """How often a job was started without finishing: a worker that died running it
+        leaves its start counted, and after `Settings.max_worker_deaths` the job is
+        dead-lettered instead of being run again."""
+        return self._key("starts", job_id)
+
     def run_result(self, run_id: str) -> str:
         """A per-run copy of the result, so a client can wait for its own run cheaply."""
         return self._key("result", run_id)
@@ -194,3 +201,12 @@ class Keys:
     def arq_result(job_id: str) -> str:
         """arq's key holding a finished job's result (while arq keeps it)."""
         return RESULT_KEY_PREFIX + job_id
+
+    @staticmethod
+    def arq_job_keys(job_id: bytes) -> list[bytes]:
+        """arq's per-job keys (job, in-progress lease, try counter) of a raw job id: what a
+        worker removes with a job it cannot run at all (`worker.poison`)."""
+        return [
+            prefix.encode() + job_id
+            for prefix in (JOB_KEY_PREFIX, IN_PROGRESS_KEY_PREFIX, RETRY_KEY_PREFIX)
+        ]

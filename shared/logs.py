@@ -5,12 +5,19 @@ Library code only calls ``logging.getLogger(__name__)``. An entry point (the CLI
 its run id and checkpoint name in a context variable, and every log line written in that
 context (in the event loop task, or in a thread started with `contextvars.copy_context`) carries
 them: ``[orders run=ab12]`` in text, ``"run_id"`` / ``"checkpoint"`` keys in JSON.
+
+Whatever a message carries, a text line stays one line: control characters (CR, LF, NUL,
+ESC...) are written escaped (``\r``, ``\x00``), so a job id or checkpoint name cannot forge
+a log line. Every line, text or JSON, is cleared of the secrets this process knows
+(`shared.trust.redaction`), and arq's line announcing a job shows no arguments: run requests
+carry contexts, which never appear in logs.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +26,12 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from shared.settings import Settings
+from shared.trust.redaction import redact
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: What arq's "job started" line shows instead of the job's arguments.
+HIDDEN_ARGUMENTS = "…"
 
 #: The loggers of libraries whose own handlers we replace, so their lines use our format once.
 _ADOPTED_LOGGERS = ("arq",)
@@ -41,6 +54,44 @@ def bind_run(run_id: str, checkpoint: str) -> Iterator[None]:
 def bound_run() -> tuple[str, str] | None:
     """(run id, checkpoint) of the run bound in this context, if any."""
     return _RUN.get()
+
+
+def escape_control(text: str) -> str:
+    """`text` with every control character written as an escape (``\n``, ``\x00``)."""
+    return _CONTROL.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    return match.group(0).encode("unicode_escape").decode("ascii")
+
+
+class ArqArgumentsFilter(logging.Filter):
+    """Hides the arguments in arq's ``→ job_id:function(arguments)`` line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.name == "arq.worker"
+            and isinstance(record.msg, str)
+            and " → " in record.msg
+            and isinstance(record.args, tuple)
+            and len(record.args) >= 3
+        ):
+            args = list(record.args)
+            args[2] = HIDDEN_ARGUMENTS
+            record.args = tuple(args)
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """The text format: one line a record (control characters escaped), secrets redacted."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return redact(escape_control(super().formatMessage(record)))
+
+    def formatException(self, ei: Any) -> str:
+        # A traceback keeps its lines, each indented, so none can pass for a log line.
+        lines = super().formatException(ei).split("\n")
+        return redact("\n".join("  " + escape_control(line) for line in lines))
 
 
 class RunContextFilter(logging.Filter):
@@ -71,7 +122,7 @@ class JsonFormatter(logging.Formatter):
                 entry[field] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return redact(json.dumps(entry, default=str))
 
 
 class _StderrHandler(logging.StreamHandler[IO[str]]):
@@ -90,10 +141,11 @@ def build_handler(log_format: str = "text", stream: IO[str] | None = None) -> lo
     """A stream handler (stderr by default) in `log_format` with the run fields filled in."""
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.addFilter(RunContextFilter())
+    handler.addFilter(ArqArgumentsFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(_TEXT_FORMAT, _TEXT_DATE_FORMAT))
+        handler.setFormatter(TextFormatter(_TEXT_FORMAT, _TEXT_DATE_FORMAT))
     handler.set_name("checkfleet")
     return handler
 

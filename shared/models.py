@@ -133,6 +133,11 @@ class CheckpointResult(_WireModel):
     #: The status of the checkpoint's run before this one, fleet-wide (alert state), set
     #: before the actions run; None for a first run or where no alert state is kept.
     previous_status: CheckpointStatus | None = None
+    #: Who asked for the run and what ran: ``origin`` (``scheduler``, ``client``,
+    #: ``request-stream``, or ``unknown``, with a detail after ``:``), ``signed`` (whether the
+    #: request's signature was verified), ``inline`` and ``spec_hash`` (``sha256:<hex>`` of
+    #: the canonical msgpack of the checkpoint spec that ran). Filled by workers.
+    provenance: dict[str, JsonValue] = Field(default_factory=dict)
 
     _utc = field_validator("run_time")(_as_utc)
 

@@ -20,8 +20,11 @@ from redis.asyncio import Redis
 
 from shared import codec
 from shared.keys import Keys
+from shared.logs import escape_control
 from shared.models import CheckpointResult
 from shared.settings import Settings
+from shared.trust.limits import bound_result, truncate_bytes, truncate_text
+from shared.trust.redaction import process_redactor, redact_result
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,11 @@ class ResultPublisher:
         self, result: CheckpointResult, *, reply_to: str | None = None
     ) -> Publication:
         """Append `result` to the results stream unless its run id was published already;
-        also to `reply_to` (a reply stream of this fleet, checked by the caller)."""
+        also to `reply_to` (a reply stream of this fleet, checked by the caller).
+
+        The result is first bounded in size and cleared of every secret this process knows
+        (`shared.trust`), so no run can publish a secret or an oversized entry."""
+        result = redact_result(bound_result(result))
         keys = [
             self._keys.published(result.run_id),
             self._keys.results,
@@ -105,10 +112,19 @@ class ResultPublisher:
         return Publication(entry_id=entry, appended=bool(appended))
 
     async def dead_letter(self, reason: str, payload: bytes, *, source: str, **fields: str) -> str:
-        """Keep a message that could not become a run, with the reason, for an operator."""
+        """Keep a message that could not become a run, with the reason, for an operator.
+
+        Only checkfleet's own code paths call this. The reason is bounded and the payload cut
+        to `MAX_DEAD_LETTER_PAYLOAD_BYTES`; secrets are redacted from both."""
+        redactor = process_redactor()
+        reason = redactor.redact(truncate_text(reason))
+        payload = redactor.redact_bytes(truncate_bytes(payload))
+        fields = {
+            name: redactor.redact(truncate_text(value, 300)) for name, value in fields.items()
+        }
         entry: dict[Any, Any] = {"reason": reason, "source": source, "payload": payload, **fields}
         entry_id = await self._redis.xadd(
             self._keys.dead, entry, maxlen=DEAD_LETTER_MAXLEN, approximate=True
         )
-        logger.warning("dead-lettered a message from %s: %s", source, reason)
+        logger.warning("dead-lettered a message from %s: %s", source, escape_control(reason))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)

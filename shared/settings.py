@@ -33,6 +33,24 @@ CHECKFLEET_METRICS_PORT         (none)                       serve Prometheus me
 CHECKFLEET_ACTION_LIMITS        (none)                       per action type limits of actions in
                                                              flight in one worker: ``webhook=4,
                                                              slack=2``
+CHECKFLEET_INLINE_SPECS         policy                       ``deny``, ``policy`` or ``trusted``:
+                                                             how workers treat unsigned inline
+                                                             specs (docs/security.md)
+CHECKFLEET_DATA_ROOTS           (none)                       directories and URL prefixes inline
+                                                             specs may read
+CHECKFLEET_STORE_ROOTS          (none)                       directories ``store_result`` of
+                                                             inline specs may write under
+CHECKFLEET_ACTION_HOSTS         (none)                       hosts actions of inline specs may
+                                                             send to (``*.example.com``, ``*``,
+                                                             addresses, networks)
+CHECKFLEET_SPEC_VARS            (none)                       variables ``${VAR}`` in inline specs
+                                                             may expand
+CHECKFLEET_SIGNING_KEY          (none)                       HMAC key: sign requests, refuse
+                                                             unsigned ones
+CHECKFLEET_SIGNATURE_MAX_AGE_S  86400                        a signature older than this is stale
+CHECKFLEET_MAX_REQUEST_BYTES    1048576                      the largest job or request accepted
+CHECKFLEET_MAX_WORKER_DEATHS    3                            a job whose worker died this often
+                                                             is dead-lettered, not retried
 CHECKFLEET_STORE_URL            (none)                       results store: ``sqlite:///path`` or
                                                              ``postgresql://...``; in-process runs
                                                              default to .checkfleet/history.db
@@ -56,12 +74,15 @@ from shared.redis_url import parse_redis_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)*")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 T = TypeVar("T")
 
 #: Values of CHECKFLEET_LOG_FORMAT.
 LOG_FORMATS = ("text", "json")
+#: Values of CHECKFLEET_INLINE_SPECS.
+INLINE_SPEC_MODES = ("deny", "policy", "trusted")
 #: Values of CHECKFLEET_LOG_LEVEL.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -162,6 +183,36 @@ def check_store_url(url: str) -> str:
     )
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _roots(raw: str) -> tuple[str, ...]:
+    roots = _list(raw)
+    for root in roots:
+        if "://" not in root and not os.path.isabs(root):
+            raise ValueError(f"{root!r} is neither an absolute directory nor a URL prefix")
+    return roots
+
+
+def _variable_names(raw: str) -> tuple[str, ...]:
+    names = _list(raw)
+    for name in names:
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+    return names
+
+
 def _store_url(raw: str) -> str:
     return check_store_url(raw.strip())
 
@@ -201,6 +252,21 @@ class Settings:
     metrics_port: int | None = None
     #: (action type, limit) pairs; see `action_type_limits`.
     action_limits: tuple[tuple[str, int], ...] = field(default=())
+    #: How unsigned inline specs are treated: ``deny``, ``policy`` or ``trusted``.
+    inline_specs: str = "policy"
+    #: Directories and URL prefixes the data sources of inline specs may be under.
+    data_roots: tuple[str, ...] = field(default=())
+    #: Directories ``store_result`` actions of inline specs may write under.
+    store_roots: tuple[str, ...] = field(default=())
+    #: Hosts actions of inline specs may send to (names, ``*.domain``, ``*``, IPs, networks).
+    action_hosts: tuple[str, ...] = field(default=())
+    #: Variables that ``${VAR}`` in inline specs may expand.
+    spec_vars: tuple[str, ...] = field(default=())
+    #: HMAC-SHA256 key of signed requests; None leaves requests unsigned.
+    signing_key: str | None = field(default=None, repr=False)
+    signature_max_age_s: float = 86_400.0
+    max_request_bytes: int = 1 << 20
+    max_worker_deaths: int = 3
     #: The results store's URL; None: workers record nothing, in-process runs use the default.
     store_url: str | None = None
     #: The dashboard's token for actions; None keeps it read-only. Never shown or logged.
@@ -257,6 +323,15 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),
     "CHECKFLEET_METRICS_PORT": ("metrics_port", _port),
     "CHECKFLEET_ACTION_LIMITS": ("action_limits", _limits),
+    "CHECKFLEET_INLINE_SPECS": ("inline_specs", _choice(*INLINE_SPEC_MODES)),
+    "CHECKFLEET_DATA_ROOTS": ("data_roots", _roots),
+    "CHECKFLEET_STORE_ROOTS": ("store_roots", _roots),
+    "CHECKFLEET_ACTION_HOSTS": ("action_hosts", _list),
+    "CHECKFLEET_SPEC_VARS": ("spec_vars", _variable_names),
+    "CHECKFLEET_SIGNING_KEY": ("signing_key", _non_empty),
+    "CHECKFLEET_SIGNATURE_MAX_AGE_S": ("signature_max_age_s", _positive_float),
+    "CHECKFLEET_MAX_REQUEST_BYTES": ("max_request_bytes", _positive_int),
+    "CHECKFLEET_MAX_WORKER_DEATHS": ("max_worker_deaths", _positive_int),
     "CHECKFLEET_STORE_URL": ("store_url", _store_url),
     "CHECKFLEET_DASHBOARD_TOKEN": ("dashboard_token", _token),
 }

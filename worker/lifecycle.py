@@ -18,7 +18,9 @@ from shared.plugins import import_plugins
 from shared.publishing import ResultPublisher
 from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
+from shared.trust.policy import InlineSpecPolicy
 from shared.validation.scan_process import ScanProcesses
+from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
 from worker.reload import DefinitionsReloader
 from worker.state import STATE_KEY, WorkerState
@@ -77,8 +79,15 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
+            deaths=DeathCounter(ctx["redis"], settings.keys),
+            policy=None if settings.inline_specs == "trusted" else InlineSpecPolicy(settings),
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )
+        if settings.inline_specs == "trusted":
+            logger.warning(
+                "CHECKFLEET_INLINE_SPECS=trusted: inline specs from anyone who can write to"
+                " Redis run unchecked (any file, host or module); see docs/security.md"
+            )
         await monitor.epoch.adopt()
         for problem in await check_redis_safety(ctx["redis"]):
             logger.warning("%s", problem)

@@ -12,6 +12,7 @@ implementations (`worker.jobs`, `worker.lifecycle`) when a worker starts; a test
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ from shared.settings import Settings
 if TYPE_CHECKING:
     from worker.lifecycle import Hook
 
+#: arq's try limit of checkfleet jobs: never reached in practice (see `worker_options`).
+ARQ_MAX_TRIES = 1_000
 #: Seconds between health-check writes that ``arq worker.WorkerSettings --check`` reads.
 HEALTH_CHECK_INTERVAL_S = 15
 
@@ -69,13 +72,19 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     on_startup, on_shutdown = deferred_lifecycle_hooks(settings)
     return {
         "functions": [
-            func(run_checkpoint, name=RUN_CHECKPOINT),
-            func(handle_undecodable_job, name=UNDECODABLE_JOB, max_tries=1),
+            # Deaths are counted and bounded by checkfleet (worker.deaths), and graceful
+            # re-queues are no failures: arq's own try limit must never drop a run silently.
+            func(run_checkpoint, name=RUN_CHECKPOINT, max_tries=ARQ_MAX_TRIES),
+            func(handle_undecodable_job, name=UNDECODABLE_JOB, max_tries=ARQ_MAX_TRIES),
         ],
         "queue_name": settings.keys.queue,
         "redis_settings": arq_redis_settings(settings),
         "job_serializer": serialize_job,
-        "job_deserializer": deserialize_job,
+        "job_deserializer": functools.partial(
+            deserialize_job,
+            max_bytes=settings.max_request_bytes,
+            functions=frozenset({RUN_CHECKPOINT}),
+        ),
         "max_jobs": settings.worker_concurrency,
         "job_timeout": settings.job_timeout_s,
         "keep_result": settings.result_ttl_s,

@@ -11,6 +11,11 @@ It also claims the jobs it reads in one round trip for all its free slots
 `Worker` it overrides, and the job-slot bookkeeping they share with arq, are listed and
 implemented in `shared.arq_protocol` (`WORKER_OVERRIDES`), where a contract test checks them.
 
+And no job takes it down or vanishes (`worker.poison`): a queued id that is not a run id, a
+job arq cannot even read (a key of the wrong Redis type), and a job arq fails before it runs
+(its key gone, its tries used up) each give a dead letter and leave the queue, where arq would
+raise out of its main loop or drop the job with a log line.
+
 It outlives write refusals where arq's worker exits: when Redis refuses a write (``OOM``
 under ``noeviction``, ``READONLY`` during a failover) or stays away longer than the client's
 retries, a poll backs off and tries again, and a job whose bookkeeping failed gives back its
@@ -28,8 +33,9 @@ import logging
 from typing import Any
 
 from arq.worker import Worker
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
+from shared import codec
 from shared.arq_protocol import (
     JobClaimer,
     current_ms,
@@ -38,9 +44,12 @@ from shared.arq_protocol import (
     take_job_slots,
     worker_claimer,
 )
+from shared.errors import DecodeError
+from shared.job import is_run_id
 from shared.keys import Keys
 from shared.redis_connection import access_problem
-from worker.state import ABORTING_KEY
+from worker.poison import drop_poison_job, readable_id
+from worker.state import ABORTING_KEY, STATE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +128,7 @@ class WakingWorker(Worker):
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """arq's `start_jobs`: start each job this worker can claim, as slots allow; the
         claims for all slots free at once go in one round trip."""
-        pending = [job_id.decode() for job_id in job_ids]
+        pending = await self._runnable(job_ids)
         while pending:
             batch = await take_job_slots(self, len(pending))
             if not batch:
@@ -137,17 +146,64 @@ class WakingWorker(Worker):
                     continue
                 start_claimed_job(self, job_id, score)
 
+    async def _runnable(self, job_ids: list[bytes]) -> list[str]:
+        """The ids that can be jobs; the others are dropped as poison, before arq logs them."""
+        runnable = []
+        for raw in job_ids:
+            try:
+                job_id = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                job_id = ""
+            if is_run_id(job_id):
+                runnable.append(job_id)
+            else:
+                reason = f"queued job id {readable_id(raw)!r} is not a run id"
+                await drop_poison_job(self.pool, self.ctx, self.queue_name, raw, reason)
+        return runnable
+
     async def run_job(self, job_id: str, score: int) -> None:
+        """arq's `run_job`: a job arq cannot even read (a key of the wrong Redis type) or that
+        makes arq raise becomes a dead letter (`worker.poison`); one whose bookkeeping Redis
+        refused gives its claim back, so it runs again once Redis accepts writes."""
         try:
             await super().run_job(job_id, score)
+        except asyncio.CancelledError:
+            raise
+        except ResponseError as exc:
+            if "WRONGTYPE" in str(exc):
+                reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
+                await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+                return
+            await self._give_back_claim(job_id, exc)
         except (RedisError, OSError) as exc:
-            if access_problem(exc) is not None:
-                raise
-            # arq could not start or finish the job's bookkeeping: without its claim the job
-            # runs again once Redis accepts writes, rather than after the lease.
-            logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
-            with contextlib.suppress(RedisError, OSError):
-                await self.pool.delete(Keys.arq_in_progress(job_id))
+            await self._give_back_claim(job_id, exc)
+        except Exception as exc:
+            reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
+            await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+
+    async def _give_back_claim(self, job_id: str, exc: Exception) -> None:
+        if access_problem(exc) is not None:
+            raise exc
+        # arq could not start or finish the job's bookkeeping: without its claim the job
+        # runs again once Redis accepts writes, rather than after the lease.
+        logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
+        with contextlib.suppress(RedisError, OSError):
+            await self.pool.delete(Keys.arq_in_progress(job_id))
+
+    async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
+        """arq's `finish_failed_job`, for a job arq failed before running it: also dead-lettered
+        (unless aborted on purpose), where arq would only log it."""
+        reason = _failure_reason(result_data)
+        if reason is not None:
+            state = self.ctx.get(STATE_KEY)
+            if state is not None:
+                await state.publisher.dead_letter(
+                    f"job {job_id!r}: arq failed it before it ran: {reason}",
+                    b"",
+                    source="job",
+                    job_id=job_id,
+                )
+        await super().finish_failed_job(job_id, result_data)
 
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:
@@ -166,3 +222,19 @@ class WakingWorker(Worker):
                 await self._listener
             self._listener = None
         await super().close()
+
+
+def _failure_reason(result_data: bytes | None) -> str | None:
+    """What arq's failed-job result says went wrong; None for an abort (a deliberate end)."""
+    if result_data is None:
+        return "unknown"
+    try:
+        result = codec.unpackb(result_data)
+    except DecodeError:
+        return "unknown"
+    failure = result.get("r") if isinstance(result, dict) else None
+    if not isinstance(failure, dict):
+        return str(failure)
+    if failure.get("error_type") == "CancelledError":
+        return None
+    return f"{failure.get('error_type')}: {failure.get('message')}"

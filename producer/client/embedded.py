@@ -126,6 +126,11 @@ class LaunchingDecider:
     async def overlap_skips(self, checkpoint: str) -> int:
         return await self._inner.overlap_skips(checkpoint)
 
+    async def squatter(self, firing: Firing) -> str | None:
+        # A client's firings carry its own specs; telling squats apart is the fleet
+        # scheduler's job (its registered names are what squatters imitate).
+        return None
+
 
 class EmbeddedScheduler:
     """One `TriggerDriver` task per enabled trigger of each checkpoint."""

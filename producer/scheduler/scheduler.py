@@ -27,6 +27,7 @@ from shared.publishing import ResultPublisher
 from shared.settings import Settings
 from shared.triggers.base import Clock, utc_now
 from shared.triggers.event import default_consumer
+from shared.trust.provenance import origin_for
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,11 @@ class Scheduler:
         self._redis = redis
         self._keys = keys
         self.decider = RedisFiringDecider(
-            redis, keys, on_outcome=metrics.record_firing if metrics is not None else None
+            redis,
+            keys,
+            on_outcome=metrics.record_firing if metrics is not None else None,
+            origin=origin_for("scheduler", self.consumer),
+            signing_key=settings.signing_key,
         )
         self.drivers = [
             TriggerDriver(
@@ -97,6 +102,9 @@ class Scheduler:
             claim_idle_s=self.options.claim_idle_s,
             block_ms=max(1, int(self.options.poll_interval_s * 1000)),
             on_read=on_request_read,
+            signing_key=settings.signing_key,
+            signature_max_age_s=settings.signature_max_age_s,
+            max_request_bytes=settings.max_request_bytes,
         )
 
     async def run(self, stop: asyncio.Event) -> None:

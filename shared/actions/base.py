@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from shared.actions.http import close_http_session
 from shared.async_base.action import AsyncBaseAction
@@ -24,8 +24,12 @@ from shared.async_base.context import current_context
 from shared.envvars import expand_env_tree
 from shared.errors import ConfigError
 from shared.models import ActionResult, CheckpointResult
+from shared.trust.redaction import register_secret
 
 ConfigT = TypeVar("ConfigT", bound=ActionConfig)
+
+#: Kinds of `BuiltinAction.reach_fields`.
+Reach = Literal["url", "host", "directory", "function"]
 
 
 class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
@@ -35,6 +39,10 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
     env_fields: ClassVar[tuple[str, ...]] = ()
     #: Config fields whose expanded values must never be shown.
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: (field, kind) pairs: what each outward-reaching config field names, for the inline-spec
+    #: policy (`shared.trust`): ``url`` or ``host`` (sent to), ``directory`` (written under),
+    #: ``function`` (imported and called).
+    reach_fields: ClassVar[tuple[tuple[str, Reach], ...]] = ()
 
     def setting(self, field: str) -> Any:
         """A config field's value, ``${VAR}`` expanded from the environment now for the
@@ -43,7 +51,7 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
         if field not in self.env_fields:
             return raw
         try:
-            return expand_env_tree(raw, path=f"{self.type_label}.{field}")
+            return expand_env_tree(raw, path=f"{self.type_label}.{field}", on_value=register_secret)
         except ConfigError as exc:
             raise ConfigError(str(exc)) from None
 

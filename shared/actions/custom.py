@@ -54,6 +54,7 @@ class CustomAction(BuiltinAction[CustomConfig]):
 
     action_type = "custom"
     env_fields = ("function",)
+    reach_fields = (("function", "function"),)
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ class EmailNotification(BuiltinAction[EmailConfig]):
     action_type = "email"
     env_fields = ("smtp_host", "username", "password", "from_address", "to_addresses")
     secret_fields = ("password",)
+    reach_fields = (("smtp_host", "host"),)
 
     @classmethod
     def _default_config(cls) -> EmailConfig:

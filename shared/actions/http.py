@@ -87,9 +87,14 @@ async def send_json(
     method: str = "POST",
     headers: dict[str, str] | None = None,
 ) -> HttpReply:
-    """Send `payload` as JSON with the shared session; connection errors raise."""
+    """Send `payload` as JSON with the shared session; connection errors raise.
+
+    Redirects are not followed: a listed host must not bounce a run's request (and its
+    headers) to a host the policy would refuse (docs/security.md)."""
     session = get_http_session()
-    async with session.request(method, url, json=payload, headers=headers) as resp:
+    async with session.request(
+        method, url, json=payload, headers=headers, allow_redirects=False
+    ) as resp:
         raw = await resp.content.read(BODY_EXCERPT_BYTES)
         return HttpReply(
             status=resp.status,

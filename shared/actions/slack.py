@@ -42,6 +42,7 @@ class SlackNotification(BuiltinAction[SlackConfig]):
     action_type = "slack"
     env_fields = ("webhook_url", "channel", "username")
     secret_fields = ("webhook_url",)
+    reach_fields = (("webhook_url", "url"),)
 
     @classmethod
     def _default_config(cls) -> SlackConfig:

@@ -65,6 +65,7 @@ class StoreResult(BuiltinAction[StoreResultConfig]):
     env_fields = ("directory",)
     #: The file name's ending (subclasses writing another format change it).
     suffix = ".json"
+    reach_fields = (("directory", "directory"),)
 
     @classmethod
     def _default_config(cls) -> StoreResultConfig:

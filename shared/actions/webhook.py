@@ -45,6 +45,7 @@ class WebhookAction(BuiltinAction[WebhookConfig]):
     action_type = "webhook"
     env_fields = ("url", "headers", "bearer_token", "basic_auth_user", "basic_auth_password")
     secret_fields = ("url", "headers", "bearer_token", "basic_auth_password")
+    reach_fields = (("url", "url"),)
 
     @classmethod
     def _default_config(cls) -> WebhookConfig:

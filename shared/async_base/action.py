@@ -24,6 +24,7 @@ from shared.async_base.retry import backoff_delay_s
 from shared.errors import ConfigError, SpecError
 from shared.models import ActionResult, ActionStatus, CheckpointResult, utc_now
 from shared.specs import ACTIONS
+from shared.trust.redaction import process_redactor
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ DEFAULT_ACTION_TIMEOUT_S = 30.0
 RETRYABLE = "retryable"
 #: `details` key with the server's requested wait (an HTTP ``Retry-After``), in seconds.
 RETRY_AFTER_S = "retry_after_s"
-_REDACTED = "***"
 
 ConfigT = TypeVar("ConfigT", bound=ActionConfig)
 
@@ -213,6 +213,10 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
             except Exception as exc:  # an attempt's failure is data: retried or reported
                 cause = f"{type(exc).__name__}: {exc}"
                 retryable = self._is_retryable_exception(exc)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except BaseException as exc:  # SystemExit & co from user code: not the worker's end
+                cause, retryable = f"{type(exc).__name__} raised: {exc}", False
             else:
                 if not isinstance(outcome, ActionResult):
                     return self._result(
@@ -256,11 +260,14 @@ class AsyncBaseAction(Configurable[ConfigT], Generic[ConfigT]):
             attempt,
         )
 
+    def secret_values(self) -> list[str]:
+        """The values this action must never show (for redacting a whole run's result)."""
+        return list(self._secrets())
+
     def _redact(self, text: str) -> str:
-        for secret in self._secrets():
-            if len(secret) >= 4:  # replacing tiny strings would garble the message
-                text = text.replace(secret, _REDACTED)
-        return text
+        # Every form of a secret (percent-quoted, JSON-escaped, a URL's path...), and the
+        # start of one cut off at the end of a reply excerpt.
+        return process_redactor(self._secrets()).redact(text, excerpt=True)
 
     def _finish(self, outcome: ActionResult, started_at: Any, started: float) -> ActionResult:
         update: dict[str, Any] = {

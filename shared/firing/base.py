@@ -60,6 +60,11 @@ class FiringDecider(Protocol):
         """The run `job_id` ended (deciders that cannot see runs end by themselves)."""
         ...
 
+    async def squatter(self, firing: Firing) -> str | None:
+        """After a ``duplicate``: a description of whoever else took the firing's job id (not
+        a scheduler or client sending this checkpoint), or None for a true duplicate."""
+        ...
+
     async def last_tick(self, checkpoint: str, trigger: str) -> int | None:
         """The last tick handled for a trigger, in epoch microseconds, if any."""
         ...

@@ -11,6 +11,7 @@ handed over again before the trigger is evaluated anew, so an outage loses nothi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -23,6 +24,7 @@ from shared.checkpoint import CatchUpPolicy, Checkpoint, OverlapPolicy
 from shared.errors import TransientError
 from shared.firing.base import Firing, FiringDecider, Outcome, from_epoch_us
 from shared.firing.run_request import firing_request, tick_result
+from shared.firing.squatters import fresh_job_id
 from shared.keys import Keys
 from shared.triggers.base import Clock, TimedTrigger, utc_now
 
@@ -136,16 +138,17 @@ class TriggerDriver:
         request = firing_request(self.checkpoint.name, self.trigger.name, result)
         assert request.run_id is not None  # firing_request always sets it
         timed = isinstance(self.trigger, TimedTrigger)
-        outcome = await self._decider.decide(
-            Firing(
-                job_id=request.run_id,
-                request=request,
-                checkpoint=self.checkpoint.name,
-                overlap=self.checkpoint.overlap_policy,
-                tick=result.fire_time if timed else None,
-                trigger=self.trigger.name,
-            )
+        firing = Firing(
+            job_id=request.run_id,
+            request=request,
+            checkpoint=self.checkpoint.name,
+            overlap=self.checkpoint.overlap_policy,
+            tick=result.fire_time if timed else None,
+            trigger=self.trigger.name,
         )
+        outcome = await self._decider.decide(firing)
+        if outcome is Outcome.DUPLICATE:
+            outcome = await self._decide_again_if_squatted(firing)
         self.outcomes[outcome] += 1
         if outcome is Outcome.SKIPPED:
             logger.warning(
@@ -158,6 +161,25 @@ class TriggerDriver:
         else:
             logger.info("checkpoint %s: %s %s", self.label, outcome.value, request.run_id)
         return outcome
+
+    async def _decide_again_if_squatted(self, firing: Firing) -> Outcome:
+        """A duplicate whose id someone else took (not a scheduler sending this checkpoint)
+        is a squat: warn with the squatter's provenance and run the firing under a fresh id."""
+        squatter = await self._decider.squatter(firing)
+        if squatter is None:
+            return Outcome.DUPLICATE
+        fresh = fresh_job_id(firing.job_id)
+        logger.warning(
+            "checkpoint %s: job id %s was taken by %s; running the firing as %s",
+            self.label,
+            firing.job_id,
+            squatter,
+            fresh,
+        )
+        request = firing.request.model_copy(update={"run_id": fresh})
+        return await self._decider.decide(
+            dataclasses.replace(firing, job_id=fresh, request=request)
+        )
 
     async def _catch_up(self, trigger: TimedTrigger[Any]) -> None:
         """Replay the ticks missed since the fleet last handled one, as the policy says."""

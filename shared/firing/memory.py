@@ -64,6 +64,9 @@ class MemoryFiringDecider:
     async def remember_tick(self, checkpoint: str, trigger: str, moment: datetime) -> None:
         self._ticks.setdefault((checkpoint, trigger), epoch_us(moment))
 
+    async def squatter(self, firing: Firing) -> str | None:
+        return None  # in-process: nobody else writes these ids
+
     async def overlap_skips(self, checkpoint: str) -> int:
         return self._skips[checkpoint]
 

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from shared.arq_protocol import JOB_EXPIRY_EXTRA_MS, current_ms, lua_script
 from shared.enqueue import run_job_bytes
 from shared.firing.base import Firing, Outcome, epoch_us
+from shared.firing.squatters import find_squatter
 from shared.keys import Keys
 
 #: How long a decision is remembered, and how long a queued job may wait (arq's default).
@@ -92,10 +93,19 @@ class RedisFiringDecider:
     """Decides the firings of one fleet through one Redis client (a `FiringDecider`)."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, *, on_outcome: Callable[[str, str], None] | None = None
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        on_outcome: Callable[[str, str], None] | None = None,
+        origin: str | None = None,
+        signing_key: str | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
+        #: Stamped on requests that name no origin of their own (``scheduler:<consumer>``).
+        self.origin = origin
+        self._signing_key = signing_key
         #: Told (checkpoint, outcome) of every decision: the scheduler's metrics.
         self._on_outcome = on_outcome
         self._decide = redis.register_script(_DECIDE)
@@ -105,6 +115,9 @@ class RedisFiringDecider:
         """Decide about one firing and write the decision (see the module docstring)."""
         now_ms = current_ms()
         job_id, checkpoint = firing.job_id, firing.checkpoint
+        request = firing.request
+        if request.origin is None and self.origin is not None:
+            request = request.model_copy(update={"origin": self.origin})
         tick_us = "" if firing.tick is None else str(epoch_us(firing.tick))
         keys = [
             self._keys.fired(job_id),
@@ -117,7 +130,7 @@ class RedisFiringDecider:
         ]
         args: list[Any] = [
             job_id,
-            run_job_bytes(firing.request, now_ms),
+            run_job_bytes(request, now_ms, self._signing_key),
             now_ms,
             DECISION_TTL_MS,
             firing.overlap.value,
@@ -129,6 +142,12 @@ class RedisFiringDecider:
         if self._on_outcome is not None:
             self._on_outcome(checkpoint, outcome.value)
         return outcome
+
+    async def squatter(self, firing: Firing) -> str | None:
+        """After a ``duplicate``: whoever else holds the firing's id (`shared.firing.squatters`)."""
+        return await find_squatter(
+            self._redis, self._keys, firing, origin=self.origin, signing_key=self._signing_key
+        )
 
     def run_finished(self, job_id: str) -> None:
         """Nothing to do: the script sees a run's end in arq's keys."""

@@ -14,7 +14,14 @@ from shared.sources import delta as _delta  # noqa: F401
 from shared.sources import files as _files  # noqa: F401
 from shared.sources import http as _http  # noqa: F401
 from shared.sources import sql as _sql  # noqa: F401
-from shared.sources.base import READERS, Reader, resolve_reader, source_key
+from shared.sources.base import (
+    READERS,
+    Reader,
+    SourceGuard,
+    guard_sources,
+    resolve_reader,
+    source_key,
+)
 from shared.sources.checks import source_problems
 from shared.sources.resolved import (
     DataSource,
@@ -29,9 +36,11 @@ __all__ = [
     "READERS",
     "DataSource",
     "Reader",
+    "SourceGuard",
     "SourceSpec",
     "SourceValue",
     "anchor_source",
+    "guard_sources",
     "is_frame",
     "open_source",
     "plain_source",

@@ -11,7 +11,9 @@ listed in ``CHECKFLEET_PLUGINS`` registers its own (see docs/checkpoints.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -59,3 +61,27 @@ def source_key(uri: str, format: str | None = None) -> str:
 def resolve_reader(uri: str, format: str | None = None) -> Reader:
     """The reader for `uri`; `SpecError` (listing known ones) when none fits. Reads nothing."""
     return READERS.get(source_key(uri, format))
+
+
+#: Judges a location before it is read; raises to refuse it (see `guard_sources`).
+SourceGuard = Callable[[str], None]
+_GUARD: ContextVar[SourceGuard | None] = ContextVar("checkfleet_source_guard", default=None)
+
+
+@contextmanager
+def guard_sources(guard: SourceGuard | None) -> Iterator[None]:
+    """Every read in the block (and in threads started with a copy of its context) asks
+    `guard` first, for each location it reaches (`shared.sources.resolved.read_source`): how
+    a worker keeps an inline spec's reads inside its data roots."""
+    token = _GUARD.set(guard)
+    try:
+        yield
+    finally:
+        _GUARD.reset(token)
+
+
+def check_location(location: str) -> None:
+    """Ask the active guard, if any, about `location`; it raises to refuse the read."""
+    guard = _GUARD.get()
+    if guard is not None:
+        guard(location)

@@ -25,7 +25,7 @@ import polars as pl
 
 from shared.envvars import expand_env
 from shared.errors import SourceError, SpecError
-from shared.sources.base import READERS, source_key
+from shared.sources.base import READERS, check_location, source_key
 from shared.sources.spec import (
     SourceSpec,
     SourceValue,
@@ -215,6 +215,8 @@ def read_source(source: DataSource) -> pl.LazyFrame:
     this is where a policy refuses one (judging `source.locations`)."""
     if source.frame is not None:
         return source.frame
+    for location in source.locations:
+        check_location(location)  # the active guard (an inline spec's data roots) may refuse
     return READERS.get(source.key)(source)
 
 

@@ -101,7 +101,8 @@ def validate_checkpoint(
         return failed(str(exc))
     except (pl.exceptions.PolarsError, OSError) as exc:
         return failed(f"cannot read the data: {_first_line(exc)}")
-    except Exception as exc:  # the job boundary: a validator bug must not kill the worker
+    except BaseException as exc:  # the job boundary: a validator bug (even a SystemExit)
+        # must not kill the worker; this runs in a pool thread, so no cancellation lands here
         logger.exception("validation of checkpoint %r crashed", checkpoint.name)
         return failed(f"unexpected {type(exc).__name__}: {_first_line(exc)}")
     kept = keep_issues(issues, checkpoint.severity_floor)

@@ -52,6 +52,8 @@ def client_env(
         "CHECKFLEET_PREFIX": PREFIX,
         "CHECKFLEET_PLUGINS": "tests.support.client_actions",
         "CHECKFLEET_STORE_URL": f"sqlite:///{store}",
+        # The clients sign their requests, so the worker trusts their inline specs.
+        "CHECKFLEET_SIGNING_KEY": "client-tests-signing-key",
     }
 
 

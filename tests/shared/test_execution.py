@@ -50,3 +50,35 @@ async def test_actions_are_bounded_per_concurrent_run(tmp_path: Path) -> None:
         result = await executor.execute(Checkpoint("c", source, validators=["null"]), run_id="r")
     assert result.status is CheckpointStatus.SUCCESS
     assert executor._thread_pool._shutdown  # closed with the executor
+
+
+async def test_base_exceptions_from_user_code_end_in_results(tmp_path: Path) -> None:
+    from shared.actions import CustomAction
+
+    def exit_now(result: object) -> None:
+        raise SystemExit(3)
+
+    async def interrupt(result: object) -> None:
+        raise KeyboardInterrupt
+
+    source = write_frame(tmp_path, pl.DataFrame({"id": [1, 2, 3]}))
+    actions = [CustomAction(exit_now), CustomAction(interrupt)]
+    result = await Checkpoint("c", source, validators=["null"], actions=actions).run_async()
+    assert result.status is CheckpointStatus.SUCCESS
+    errors = [action.error or "" for action in result.action_results]
+    assert "SystemExit" in errors[0] and "KeyboardInterrupt" in errors[1]
+
+
+async def test_a_validator_raising_system_exit_is_an_error_result(tmp_path: Path) -> None:
+    from shared.sources import READERS
+
+    def exiting_reader(location: str) -> pl.LazyFrame:
+        raise SystemExit("reader bailed out")
+
+    READERS.add("exitfmt", exiting_reader, replace=True)
+    try:
+        checkpoint = Checkpoint("c", str(tmp_path / "x.exitfmt"), validators=["null"])
+        result = await checkpoint.run_async()
+    finally:
+        READERS.remove("exitfmt")
+    assert result.status is CheckpointStatus.ERROR and "SystemExit" in (result.error or "")

@@ -94,3 +94,27 @@ async def test_a_run_binds_its_lines_even_in_action_threads(
     assert result.action_results[0].status.value == "success", result.action_results
     [line] = [line for line in json_lines(captured) if line["message"] == "hello from orders"]
     assert (line["run_id"], line["checkpoint"]) == ("run-9", "orders")
+
+
+def test_control_characters_cannot_forge_a_text_line(captured: io.StringIO) -> None:
+    configure_logging(log_format="text", level="INFO", stream=captured)
+    with bind_run("r-1", "name\r\nFAKE"):
+        logging.getLogger("checkfleet.test").warning("job %s", "id\r\n09:00:00 INFO fake\x00")
+    [line] = captured.getvalue().splitlines()
+    assert "\\r\\n09:00:00 INFO fake\\x00" in line and "name\\r\\nFAKE" in line
+
+
+def test_arq_job_lines_show_no_arguments(captured: io.StringIO) -> None:
+    configure_logging(log_format="text", level="INFO", stream=captured)
+    arq_logger = logging.getLogger("arq.worker")
+    arq_logger.info("%6.2fs → %s(%s)%s", 0.01, "r-1:run_checkpoint", "{'context': 'pw'}", "")
+    assert "pw" not in captured.getvalue() and "r-1:run_checkpoint(…)" in captured.getvalue()
+
+
+def test_registered_secrets_are_redacted_from_every_line(captured: io.StringIO) -> None:
+    from shared.trust.redaction import register_secret
+
+    register_secret("redis://:hunter2-pw@cache:6379/0")
+    configure_logging(log_format="json", level="INFO", stream=captured)
+    logging.getLogger("checkfleet.test").warning("sent redis://:hunter2-pw@cache:6379/0")
+    assert "hunter2-pw" not in captured.getvalue()

@@ -63,3 +63,51 @@ def test_maps_that_are_not_arq_jobs_are_undecodable() -> None:
     job = deserialize_job(msgpack.packb({"f": "run_checkpoint"}))
     assert job["f"] == UNDECODABLE_JOB
     assert "lacks t, a, k, et" in job["a"][0]["reason"]
+
+
+def test_jobs_of_the_wrong_shape_become_undecodable_job_calls() -> None:
+    def job(**fields: object) -> bytes:
+        base: dict[str, object] = {"t": None, "f": "run_checkpoint", "a": [{}], "k": {}, "et": 1}
+        return msgpack.packb({**base, **fields})
+
+    functions = {"run_checkpoint"}
+    deep: object = 1
+    for _ in range(40):
+        deep = [deep]
+    for raw, why in (
+        (job(t="x"), "'t' (the try)"),
+        (job(f="os.system"), "unknown function"),
+        (job(k=[1]), "'k'"),
+        (job(a={"x": 1}), "'a'"),
+        (job(et=10**18), "'et'"),
+        (job(f=UNDECODABLE_JOB, a=[{"raw": b"", "reason": "forged"}]), "internal function"),
+        (
+            job(a=[{"c": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]),
+            "nested",
+        ),
+    ):
+        decoded = deserialize_job(raw, functions=functions)
+        assert decoded["f"] == UNDECODABLE_JOB and why in decoded["a"][0]["reason"], why
+
+
+def test_a_job_larger_than_allowed_is_undecodable() -> None:
+    decoded = deserialize_job(b"\x00" * 100, max_bytes=10)
+    assert "CHECKFLEET_MAX_REQUEST_BYTES" in decoded["a"][0]["reason"]
+
+
+def test_a_job_result_keeps_neither_arguments_nor_a_large_return_value() -> None:
+    result = {
+        "t": 1,
+        "f": "run_checkpoint",
+        "a": [{"context": {"pw": "x"}}],
+        "k": {},
+        "et": 1,
+        "s": True,
+        "r": {"blob": "b" * 10_000},
+        "st": 1,
+        "ft": 2,
+        "q": "q",
+        "id": "r-1",
+    }
+    stored = deserialize_job(msgpack_job(result))
+    assert stored["a"] == [] and stored["k"] == {} and "blob" not in stored["r"]

@@ -31,6 +31,15 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_LOG_FORMAT": "json",
         "CHECKFLEET_LOG_LEVEL": "warning",
         "CHECKFLEET_METRICS_PORT": "9101",
+        "CHECKFLEET_INLINE_SPECS": "Deny",
+        "CHECKFLEET_DATA_ROOTS": "/srv/data, https://data.example.com/in/",
+        "CHECKFLEET_STORE_ROOTS": "/srv/results",
+        "CHECKFLEET_ACTION_HOSTS": "hooks.slack.com, *.example.com, 10.0.0.0/8",
+        "CHECKFLEET_SPEC_VARS": "HOOK_URL, TOKEN",
+        "CHECKFLEET_SIGNING_KEY": "k3y",
+        "CHECKFLEET_SIGNATURE_MAX_AGE_S": "300",
+        "CHECKFLEET_MAX_REQUEST_BYTES": "4096",
+        "CHECKFLEET_MAX_WORKER_DEATHS": "2",
         "CHECKFLEET_STORE_URL": "postgresql://checkfleet:pw@db.internal/history",
         "CHECKFLEET_DASHBOARD_TOKEN": "a-long-enough-secret",
     }
@@ -52,6 +61,14 @@ def test_every_variable_is_read() -> None:
         "WARNING",
         9101,
     )
+    assert settings.inline_specs == "deny"
+    assert settings.data_roots == ("/srv/data", "https://data.example.com/in/")
+    assert settings.store_roots == ("/srv/results",)
+    assert settings.action_hosts == ("hooks.slack.com", "*.example.com", "10.0.0.0/8")
+    assert settings.spec_vars == ("HOOK_URL", "TOKEN")
+    assert settings.signing_key == "k3y" and "k3y" not in repr(settings)
+    assert (settings.signature_max_age_s, settings.max_request_bytes) == (300.0, 4096)
+    assert settings.max_worker_deaths == 2
     assert settings.store_url == "postgresql://checkfleet:pw@db.internal/history"
     assert settings.dashboard_token == "a-long-enough-secret"
     assert "a-long-enough-secret" not in repr(settings)
@@ -88,6 +105,10 @@ def test_settings_are_frozen() -> None:
         ("CHECKFLEET_STORE_URL", "mysql://db/history", "expected sqlite:///"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook", "expected type=limit pairs"),
         ("CHECKFLEET_ACTION_LIMITS", "webhook=0", "webhook: must be at least 1"),
+        ("CHECKFLEET_INLINE_SPECS", "maybe", "must be one of deny, policy, trusted"),
+        ("CHECKFLEET_DATA_ROOTS", "data", "neither an absolute directory nor a URL prefix"),
+        ("CHECKFLEET_SPEC_VARS", "HOOK-URL", "not a variable name"),
+        ("CHECKFLEET_MAX_REQUEST_BYTES", "0", "at least 1"),
     ],
 )
 def test_invalid_values_name_the_variable(variable: str, value: str, problem: str) -> None:

@@ -59,3 +59,8 @@ def record_side_effect(result: CheckpointResult) -> str:
     with open(os.environ["CHECKFLEET_TEST_SIDE_EFFECTS"], "a") as effects:
         effects.write(result.run_id + "\n")
     return "recorded"
+
+
+def exit_process(result: CheckpointResult) -> str:
+    """Kills its worker on the spot, as a crash or the OOM killer would (no cleanup)."""
+    os._exit(70)

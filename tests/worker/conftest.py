@@ -27,12 +27,23 @@ def fleet_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+#: The test actions module: inline specs of these tests call its functions.
+TEST_ACTIONS = "tests.support.actions"
+
+
 @pytest.fixture
 def worker_settings(redis_url: str, fleet_dir: Path) -> Settings:
+    """A worker of the test fleet, whose inline-spec policy lets the tests' own inline specs
+    read and write the fleet's directory, call the test actions and send to the tests' local
+    servers (tests/trust checks the default policy)."""
     return Settings.from_env(
         {
             "CHECKFLEET_REDIS_URL": redis_url,
             "CHECKFLEET_CHECKPOINTS": str(fleet_dir / "checkpoints.yaml"),
+            "CHECKFLEET_DATA_ROOTS": str(fleet_dir),
+            "CHECKFLEET_STORE_ROOTS": str(fleet_dir),
+            "CHECKFLEET_ACTION_HOSTS": "127.0.0.1",
+            "CHECKFLEET_PLUGINS": TEST_ACTIONS,
         }
     )
 

@@ -3,6 +3,7 @@ spec (msgpack carries the map), and a file handed over in the run context."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from shared.checkpoint import Checkpoint
 from shared.job import RUN_CHECKPOINT
 from shared.models import CheckpointStatus
 from shared.settings import Settings
+from shared.sources.resolved import strip_credentials
 from tests.support.postgres_server import TEST_PASSWORD
 from tests.worker.conftest import WorkerFactory
 from tests.worker.fleet import read_results
@@ -28,7 +30,12 @@ async def test_an_inline_spec_reads_a_postgresql_table_and_hides_its_password(
     checked = [{"type": "not_null", "config": {"columns": ["v"]}}]
     spec = Checkpoint("pg", {"uri": postgres_url, "table": "t"}, checked).to_spec()
     await arq_pool.enqueue_job(RUN_CHECKPOINT, {"checkpoint": spec, "run_id": "pg-1"})
-    worker = make_worker()
+    # The policy judges the URL without its credentials: list the database as a data root.
+    database = strip_credentials(postgres_url)
+    settings = dataclasses.replace(
+        worker_settings, data_roots=(*worker_settings.data_roots, database)
+    )
+    worker = make_worker(settings)
     await worker.main()
     [result] = await read_results(arq_pool, worker_settings)
     assert result.row_count == 40 and result.issues[0].count == 10

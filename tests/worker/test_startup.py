@@ -77,3 +77,11 @@ async def test_action_type_limits_hold_across_runs(
     assert ConcurrencyProbe.peak == 2
     results = await read_results(arq_pool, worker_settings)
     assert len(results) == 3 and all(r.status is CheckpointStatus.SUCCESS for r in results)
+
+
+async def test_trusting_every_inline_spec_is_warned_about_at_start_up(
+    worker_settings: Settings, make_worker: WorkerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = dataclasses.replace(worker_settings, inline_specs="trusted")
+    await make_worker(settings).main()
+    assert "CHECKFLEET_INLINE_SPECS=trusted" in caplog.text

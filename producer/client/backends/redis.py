@@ -25,6 +25,7 @@ from shared.job import RunRequest
 from shared.models import CheckpointResult
 from shared.redis_connection import connect_arq
 from shared.settings import Settings
+from shared.trust.provenance import origin_for
 from shared.validation import error_result
 
 
@@ -54,6 +55,8 @@ class RedisBackend:
         self._settings = settings
         self.result_timeout_s = result_timeout_s or default_result_timeout_s(settings)
         self.client_id = client_id or new_client_id()
+        #: The origin this client's requests name (results carry it as provenance).
+        self.origin = origin_for("client", self.client_id)
         self._redis: ArqRedis | None = None
         self._replies: ReplyReader | None = None
         self._lock = asyncio.Lock()
@@ -114,11 +117,14 @@ class RedisBackend:
         )
         if isinstance(request, CheckpointResult):
             return Ticket(run_id=run_id, checkpoint_name=name, settled=request)
+        request = request.model_copy(update={"origin": self.origin})
         await self.open()
         redis, _ = self._connected()
         # The run id is the job id: arq refuses a second job with it while the first one or
         # its result exists, which makes a retried submit run once.
-        job = await enqueue_run(redis, self._settings.keys, request)
+        job = await enqueue_run(
+            redis, self._settings.keys, request, signing_key=self._settings.signing_key
+        )
         return Ticket(run_id=run_id, checkpoint_name=name, request=request, duplicate=job is None)
 
     async def wait(self, ticket: Ticket) -> CheckpointResult:
@@ -143,7 +149,12 @@ class RedisBackend:
     def firing_decider(self) -> RedisFiringDecider:
         redis, _ = self._connected()
         if self._decider is None:
-            self._decider = RedisFiringDecider(redis, self._settings.keys)
+            self._decider = RedisFiringDecider(
+                redis,
+                self._settings.keys,
+                origin=self.origin,
+                signing_key=self._settings.signing_key,
+            )
         return self._decider
 
     async def after_enqueue(self) -> None:

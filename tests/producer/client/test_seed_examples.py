@@ -56,6 +56,8 @@ def client_env(redis_server: RedisServer, slack: RecordingHTTPServer) -> dict[st
         "CHECKFLEET_PLUGINS": "tests.support.client_actions",
         "SLACK_WEBHOOK": slack.url + "/slack",
         "PYTHONPATH": str(REPO_ROOT),
+        # The examples' clients sign their requests, so the worker trusts their inline specs.
+        "CHECKFLEET_SIGNING_KEY": "seed-examples-signing-key",
     }
 
 
@@ -88,6 +90,7 @@ def seed_env(
     if backend == "redis":
         monkeypatch.setenv("CHECKFLEET_REDIS_URL", client_env["CHECKFLEET_REDIS_URL"])
         monkeypatch.setenv("CHECKFLEET_PREFIX", PREFIX)
+        monkeypatch.setenv("CHECKFLEET_SIGNING_KEY", client_env["CHECKFLEET_SIGNING_KEY"])
     else:
         monkeypatch.delenv("CHECKFLEET_REDIS_URL", raising=False)
 

@@ -77,12 +77,21 @@ async def test_request_is_enqueued_with_its_run_id_then_acknowledged(
     await redis.xadd(
         KEYS.requests, {"checkpoint": "orders", "run_id": "r-1", "context": '{"by": "x"}'}
     )
+    first_id = (await redis.xrange(KEYS.requests))[0][0].decode()
     entry_id = (await redis.xadd(KEYS.requests, {"checkpoint": "orders"})).decode()
     assert await consumer.step() == 2
     assert await queued_requests(redis) == {
-        "r-1": {"checkpoint": "orders", "run_id": "r-1", "context": {"by": "x"}},
-        # one payload shape for every enqueue: empty fields are left out (`job_payload`)
-        f"request-{entry_id}": {"checkpoint": "orders", "run_id": f"request-{entry_id}"},
+        "r-1": {
+            "checkpoint": "orders",
+            "run_id": "r-1",
+            "context": {"by": "x"},
+            "origin": f"request-stream:{first_id}",
+        },
+        f"request-{entry_id}": {
+            "checkpoint": "orders",
+            "run_id": f"request-{entry_id}",
+            "origin": f"request-stream:{entry_id}",
+        },
     }
     assert await pending_count(redis) == 0
     assert consumer.enqueued == 2
