@@ -51,9 +51,7 @@ class BuiltinAction(AsyncBaseAction[ConfigT], Generic[ConfigT]):
         if field not in self.env_fields:
             return raw
         try:
-            return expand_env_tree(
-                raw, path=f"{self.type_label}.{field}", on_value=register_secret
-            )
+            return expand_env_tree(raw, path=f"{self.type_label}.{field}", on_value=register_secret)
         except ConfigError as exc:
             raise ConfigError(str(exc)) from None
 
