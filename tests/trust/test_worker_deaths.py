@@ -23,8 +23,6 @@ checkpoints:
   - name: deadly
     data_source: {data}
     validators: [null]
-    actions:
-      - {{type: custom, function: "tests.support.actions:exit_process"}}
 """
 
 
@@ -33,7 +31,7 @@ def test_a_job_that_kills_its_worker_is_dead_lettered_after_three_deaths(
 ) -> None:
     if not redis_server.running:
         redis_server.start()
-    data = tmp_path / "orders.csv"
+    data = tmp_path / "orders.fatal"  # its reader kills the worker (tests.support.fatal_reader)
     data.write_text("id\n1\n")
     definitions = tmp_path / "checkpoints.yaml"
     definitions.write_text(DEFINITIONS.format(data=data))
@@ -41,6 +39,7 @@ def test_a_job_that_kills_its_worker_is_dead_lettered_after_three_deaths(
         "CHECKFLEET_REDIS_URL": redis_server.url,
         "CHECKFLEET_PREFIX": PREFIX,
         "CHECKFLEET_CHECKPOINTS": str(definitions),
+        "CHECKFLEET_PLUGINS": "tests.support.fatal_reader",
     }
     client = sync_redis.Redis.from_url(redis_server.url)
     from shared.arq_protocol import pack_job
