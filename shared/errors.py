@@ -31,6 +31,7 @@
     ├── PoolClosedError              a `CheckpointPool` that is not running was given work
     ├── RunControlError              a run id that cannot be cancelled or rerun (malformed, unknown)
     ├── NotPushableError             internal: a SQL source's check is fetched, not pushed down
+    ├── RetryStopped                 internal: carries an access error out of redis-py's retry
     └── DeadLetterError              a dead letter that does not exist or cannot be requeued
 
 A failed expectation is never an exception: it is a `CheckpointResult` with status `failure`.
@@ -247,3 +248,13 @@ class DeadLetterError(CheckfleetError):
 class NotPushableError(CheckfleetError):
     """The expression uses something the push-down compiler does not translate exactly (caught
     inside `shared.pushdown`, which then fetches the rows instead)."""
+
+
+class RetryStopped(CheckfleetError):
+    """Internal: carries an access error (credentials, permission, certificate) through
+    redis-py's retry loop, which would otherwise retry it as an outage; `shared.redis_connection`
+    unwraps it, so callers still see the original error."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error

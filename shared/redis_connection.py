@@ -39,7 +39,7 @@ from redis.exceptions import (
     TimeoutError,
 )
 
-from shared.errors import BackendUnavailableError, RedisAccessError
+from shared.errors import BackendUnavailableError, RedisAccessError, RetryStopped
 from shared.redis_url import RedisTarget, parse_redis_url, redacted
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
@@ -113,13 +113,6 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-class _Fatal(Exception):
-    """Carries an access error through redis-py's retry loop, which retries what it knows."""
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 class FleetRetry(Retry):
     """redis-py's retry, except that access errors are raised at once, and that retrying is
     logged (at most every `RETRY_LOG_INTERVAL_S`) instead of silent."""
@@ -134,7 +127,7 @@ class FleetRetry(Retry):
                 return await do()
             except Exception as exc:
                 if access_problem(exc) is not None:
-                    raise _Fatal(exc) from exc
+                    raise RetryStopped(exc) from exc
                 raise
 
         async def failed(error: RedisError) -> Any:
@@ -146,8 +139,8 @@ class FleetRetry(Retry):
 
         try:
             return await super().call_with_retry(attempt, failed)
-        except _Fatal as fatal:
-            raise fatal.error from None
+        except RetryStopped as stopped:
+            raise stopped.error from None
 
 
 class FailoverConnection(SentinelManagedConnection):

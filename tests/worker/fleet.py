@@ -18,7 +18,8 @@ from shared.settings import Settings
 from tests.support.processes import ManagedProcess
 
 GOOD_ROWS = "id,amount\n1,10.5\n2,20.0\n3,7.25\n4,99.0\n"
-# half the amounts missing: a critical null issue, so the run fails
+# half the amounts missing: a `high` null issue (the reference's thresholds), a failure
+# with fail_on_high
 BAD_ROWS = "id,amount\n1,10.5\n2,\n3,\n4,99.0\n"
 
 DEFINITIONS = """\

@@ -26,6 +26,7 @@ checkpoints:
   - name: orders
     data_source: {data}/orders.csv
     validators: [null]
+    fail_on_high: true  # half the amounts missing is `high`: make it a failing run
     actions:
       - {{type: webhook, name: new-failure, url: "{hook}/new_failure", notify_on: new_failure}}
       - {{type: webhook, name: recovered, url: "{hook}/recovered", notify_on: recovered}}
