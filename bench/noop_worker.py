@@ -4,6 +4,7 @@ that does nothing. ``ARQ_POLL_DELAY_S`` overrides arq's default poll delay (0.5 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,12 @@ async def noop(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> None:
 def main() -> None:
     options = worker_options(Settings.from_env())
     options.update(functions=[func(noop, name=NOOP)], on_startup=None, on_shutdown=None)
+    # The same deserializer, told that this worker's one function is the no-op (a checkfleet
+    # worker refuses any function but its own).
+    options["job_deserializer"] = functools.partial(
+        options["job_deserializer"].func,
+        **{**options["job_deserializer"].keywords, "functions": frozenset({NOOP})},
+    )
     if "ARQ_POLL_DELAY_S" in os.environ:
         options["poll_delay"] = float(os.environ["ARQ_POLL_DELAY_S"])
     Worker(**options).run()
