@@ -42,6 +42,9 @@ def run_command(
     """Run checkpoints in this process and show their results; each run is recorded in the
     results store (CHECKFLEET_STORE_URL, by default .checkfleet/history.db).
 
+    On a terminal a live line on stderr shows the runs done, the time elapsed, the bytes read
+    so far and the data files' size, until the results are shown.
+
     Exit code: 0 success, 1 warning, 2 failure, 3 error (the worst of the runs); a run whose
     action failed or errored counts at least as a failure (2).
     """

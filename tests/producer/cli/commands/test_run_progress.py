@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +15,7 @@ from typer.testing import CliRunner
 
 from producer.cli.app import app
 from producer.cli.run_progress import size_text
+from tests.support.terminal import terminal
 
 pytestmark = pytest.mark.slow
 
@@ -43,47 +40,24 @@ def write_long_run(directory: Path) -> tuple[Path, int]:
     return config, data.stat().st_size
 
 
-@pytest.fixture
-def terminal(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    """The socket of a tmux server of our own (a shared one would hand its sessions the
-    environment it started with, COLUMNS included) and the terminal's width; stopped after."""
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is missing: .ci/run installs it", pytrace=False)
-    socket = f"checkfleet-progress-{uuid.uuid4().hex[:8]}"
-    yield socket, int(request.param)
-    subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
-
-
-def screen_of(socket: str) -> str:
-    return subprocess.run(
-        ["tmux", "-L", socket, "capture-pane", "-p"], capture_output=True, text=True, check=True
-    ).stdout
-
-
-@pytest.mark.parametrize("terminal", ["80", "160"], indirect=True)
+@pytest.mark.parametrize("width", [80, 160])
 def test_a_long_run_shows_a_live_line_cleared_before_the_results(
-    terminal: tuple[str, int], tmp_path: Path
+    width: int, tmp_path: Path
 ) -> None:
-    socket, width = terminal
     config, size = write_long_run(tmp_path)
     env = {
         "PYTHONPATH": str(REPO),  # the pause action lives in tests.support
         "CHECKFLEET_TEST_PAUSE_S": "3",
         "CHECKFLEET_STORE_URL": f"sqlite:///{tmp_path / 'history.db'}",
-        "COLUMNS": str(width),  # what the terminal is, whatever the server's environment says
     }
     command = f"{CHECKFLEET} run {config}; echo exit=$?; sleep 60"
-    subprocess.run(
-        ["tmux", "-L", socket, "new-session", "-d", "-x", str(width), "-y", "40",
-         "-c", str(tmp_path), *(f"-e{key}={value}" for key, value in env.items()), command],
-        check=True,
-    )  # fmt: skip
     seen: list[str] = []
-    deadline = time.monotonic() + 30
-    while "exit=" not in (screen := screen_of(socket)):
-        assert time.monotonic() < deadline, f"the run never ended:\n{screen}"
-        seen += [line for line in screen.splitlines() if "elapsed" in line]
-        time.sleep(0.1)
+    with terminal(command, width=width, env=env, cwd=tmp_path) as pane:
+        deadline = time.monotonic() + 30
+        while "exit=" not in (screen := pane.screen()):
+            assert time.monotonic() < deadline, f"the run never ended:\n{screen}"
+            seen += [line for line in screen.splitlines() if "elapsed" in line]
+            time.sleep(0.1)
     assert seen, f"no progress line was ever shown:\n{screen}"
     for line in seen:
         assert line[0] in SPINNER and "0 of 1 done (0 rows)" in line, line

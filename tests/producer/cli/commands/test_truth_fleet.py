@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from shared.job import CANCELLED_MESSAGE
 from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
 from tests.support.processes import ManagedProcess, waking_worker_argv
+from tests.support.terminal import terminal
 from tests.worker.fleet import write_fleet_files
 
 pytestmark = pytest.mark.slow
@@ -149,43 +147,27 @@ def test_follow_in_a_real_terminal_prints_each_result_on_a_line_of_its_own(
     fleet: dict[str, str], tmp_path: Path
 ) -> None:
     """In tmux (a real terminal of the fixture's width) nothing shares a result's line."""
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is missing: .ci/run installs it", pytrace=False)
-    session = f"checkfleet-follow-{uuid.uuid4().hex[:8]}"
-    width = fleet["COLUMNS"]
+    env = {key: value for key, value in fleet.items() if key != "COLUMNS"}
     command = [CHECKFLEET, "results", "--follow"]
-    env_args = [f"-e{key}={value}" for key, value in fleet.items() if key != "COLUMNS"]
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", width, "-y", "30", *env_args,
-         " ".join(command)],
-        check=True,
-    )  # fmt: skip
-
-    def screen_text() -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", session],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-
-    try:
+    with terminal(command, width=int(fleet["COLUMNS"]), env=env, height=30) as screen:
         deadline = time.monotonic() + 20
-        while "following new results" not in screen_text():
-            assert time.monotonic() < deadline, f"results --follow never started:\n{screen_text()}"
+        while "following new results" not in screen.screen():
+            assert time.monotonic() < deadline, (
+                f"results --follow never started:\n{screen.screen()}"
+            )
             time.sleep(0.1)
         time.sleep(1.0)  # it pins "now" at its first read, just after that line
         assert invoke(fleet, "enqueue", "orders", "--run-id", "t-1", "--wait")[0] == 0
         deadline = time.monotonic() + 15
         while True:
-            screen = screen_text()
-            lines = [line for line in screen.splitlines() if "run=t-1" in line]
+            text = screen.screen()
+            lines = [line for line in text.splitlines() if "run=t-1" in line]
             if lines:
                 break
-            assert time.monotonic() < deadline, f"no result on the terminal:\n{screen}"
+            assert time.monotonic() < deadline, f"no result on the terminal:\n{text}"
             time.sleep(0.2)
-        assert re.match(r"\d+-\d+ \d\d:\d\d:\d\d orders", lines[0]), screen
-        assert "following new results; Ctrl-C stops" in screen
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        assert re.match(r"\d+-\d+ \d\d:\d\d:\d\d orders", lines[0]), text
+        assert "following new results; Ctrl-C stops" in text
 
 
 def test_stats_lists_the_runs_in_progress_by_id(fleet: dict[str, str], settings: Settings) -> None:
