@@ -20,7 +20,8 @@ What arq keeps in Redis (``arq/constants.py``, ``arq/connections.py``, ``arq/wor
   et: enqueue ms}`` (`JOB_FIELDS`), expiring `JOB_EXPIRY_EXTRA_MS` after it is due;
 - the queue, a sorted set of job ids scored by the ms they are due at;
 - ``arq:in-progress:<id>``: a worker's claim on the job (``'1'`` with a lease);
-- ``arq:retry:<id>``: the job's try counter, kept by the worker;
+- ``arq:retry:<id>``: the job's try counter, kept by the worker, its expiry set to
+  `RETRY_KEY_TTL_S` as each try starts;
 - ``arq:result:<id>``: the finished job's result map (`RESULT_FIELD` ``s`` marks it), which
   `arq.jobs.Job.result` reads. arq refuses to enqueue an id while its job or result exists;
 - ``arq:abort``: a sorted set of job ids to abort (`ABORT_JOBS_SET`, what `Job.abort` writes),
@@ -60,6 +61,9 @@ IN_PROGRESS_KEY_PREFIX: str = in_progress_key_prefix
 RESULT_KEY_PREFIX: str = result_key_prefix
 RETRY_KEY_PREFIX: str = retry_key_prefix
 ABORT_JOBS_SET: str = abort_jobs_ss
+#: The life arq gives a job's try counter (``arq:retry:<id>``), set again each time a worker
+#: starts the job (`Worker.run_job`): its remaining time tells how long the try has run.
+RETRY_KEY_TTL_S: int = 88400
 #: How long after its due time a job may still wait in the queue (arq's default expiry).
 JOB_EXPIRY_EXTRA_MS: int = expires_extra_ms
 

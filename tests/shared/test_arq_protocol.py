@@ -253,6 +253,26 @@ async def test_the_waking_worker_runs_jobs_arq_enqueued(
     assert await pool.zcard(queue) == 0
 
 
+async def retry_ttl(ctx: dict[str, Any], payload: Any) -> int:
+    """A job function that answers how long its try counter has left, as it starts."""
+    ttl_ms: int = await ctx["redis"].pttl(Keys.arq_retry(ctx["job_id"]))
+    return ttl_ms
+
+
+async def test_arq_sets_the_try_counters_life_as_a_try_starts(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    """What `shared.fleet.read_runs_in_progress` reads a run's age from."""
+    job = await enqueue_run(pool, settings.keys, request("aged-1"))
+    assert job is not None
+    worker = await make_worker(functions=[func(retry_ttl, name=RUN_CHECKPOINT)])
+    await worker.main()
+    left_ms = await job.result(timeout=5)
+    assert (
+        arq_protocol.RETRY_KEY_TTL_S * 1000 - 2_000 < left_ms <= arq_protocol.RETRY_KEY_TTL_S * 1000
+    )
+
+
 # -- the Worker internals the waking worker relies on ---------------------------------------------
 
 
