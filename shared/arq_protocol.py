@@ -72,6 +72,8 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
     # (worker.poison): what arq raises or fails before a job runs becomes a dead letter
     "run_job": ("self", "job_id", "score"),
     "finish_failed_job": ("self", "job_id", "result_data"),
+    # rate-limited: arq reads its abort set at every poll, and a woken worker polls per job
+    "_cancel_aborted_jobs": ("self",),
 }
 #: The methods of `Worker` the job-slot functions below call, with their parameters.
 WORKER_CALLS: dict[str, tuple[str, ...]] = {

@@ -112,7 +112,8 @@ class ResultPublisher:
 
         The result is first bounded in size and cleared of every secret this process knows
         (`shared.trust`), so no run can publish a secret or an oversized entry."""
-        result = redact_result(bound_result(result))
+        # Redacted first: the bounded encoding is what is sent.
+        result, encoded = bound_result(redact_result(result))
         keys = [
             self._keys.published(result.run_id),
             self._keys.results,
@@ -129,7 +130,7 @@ class ResultPublisher:
             result.checkpoint_name,
             result.status.value,
             codec.SCHEMA_VERSION,
-            codec.encode_result(result),
+            encoded,
             REPLY_MAXLEN,
             REPLY_TTL_S * 1000,
             int(reply_to is not None),

@@ -58,6 +58,9 @@ DEFAULT_IDLE_POLL_S = 1.0
 _RESUBSCRIBE_DELAY_S = 0.5
 #: Longest pause between polls while Redis refuses writes.
 REFUSAL_BACKOFF_CAP_S = 5.0
+#: Shortest time between two reads of arq's abort set: arq reads it at every poll, and this
+#: worker polls whenever a job ends; a cancel is seen within this (or `idle_poll_s` when idle).
+ABORT_CHECK_INTERVAL_S = 0.2
 
 
 class WakingWorker(Worker):
@@ -74,6 +77,7 @@ class WakingWorker(Worker):
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
         self._refusals = 0
+        self._abort_checked_at = float("-inf")
 
     async def _poll_iteration(self) -> None:
         try:
@@ -101,6 +105,16 @@ class WakingWorker(Worker):
             async with asyncio.timeout(self.idle_poll_s):
                 await wake.wait()
         wake.clear()
+
+    async def _cancel_aborted_jobs(self) -> None:
+        """arq's `_cancel_aborted_jobs`, when this worker runs jobs (a job aborted before it
+        starts is caught as it starts) and at most every `ABORT_CHECK_INTERVAL_S`: one round
+        trip fewer for most runs under load."""
+        now = self.loop.time()
+        if not self.job_tasks or now - self._abort_checked_at < ABORT_CHECK_INTERVAL_S:
+            return
+        self._abort_checked_at = now
+        await super()._cancel_aborted_jobs()
 
     def _ensure_listening(self) -> asyncio.Event:
         if self._wake is None:
