@@ -136,17 +136,18 @@ def kept_small_file(path: str, key: str, stat: os.stat_result) -> pl.LazyFrame:
     Unchanged means the same inode, size, modification and status-change times (nanoseconds):
     any write changes the status-change time, even one that restores the old mtime.
     """
-    frame = _read_small_file(
+    return _read_small_file(
         path, key, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
     )
-    return frame.lazy()
 
 
 @lru_cache(maxsize=SMALL_FILES_KEPT)
 def _read_small_file(
     path: str, key: str, inode: int, size: int, mtime_ns: int, ctime_ns: int
-) -> pl.DataFrame:
-    return scan_data(key, path).collect()
+) -> pl.LazyFrame:
+    # One frame object while the file is unchanged: a checkpoint's plan over it is kept too
+    # (`shared.validation.kept_plans`).
+    return scan_data(key, path).collect().lazy()
 
 
 def _file_stat(path: str) -> os.stat_result | None:

@@ -128,15 +128,22 @@ def scan_engine(source: DataSource | str) -> Engine:
     return "in-memory" if size <= IN_MEMORY_MAX_BYTES else ENGINE
 
 
-def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) -> ScanPlan:
-    """Open `source` lazily, read its schema, and let every validator add its expressions.
+def plan_scan(
+    source: DataSource | str,
+    validators: Sequence[Validator[Any]],
+    *,
+    frame: pl.LazyFrame | None = None,
+) -> ScanPlan:
+    """Open `source` lazily (unless its `frame` is given, read already), read its schema, and
+    let every validator add its expressions.
 
     `SpecError` when validators' configs do not fit the data (unknown columns, say), listing
     every one, each located at ``validators[i]...`` and naming its validator.
     """
     if isinstance(source, str):
         source = resolve_source(source)
-    frame = read_source(source)
+    if frame is None:
+        frame = read_source(source)
     schema = frame.collect_schema()
     engine = scan_engine(source)
     inline = engine == "in-memory"
