@@ -38,6 +38,7 @@ from redis.exceptions import RedisError, ResponseError
 from shared import codec
 from shared.arq_protocol import (
     JobClaimer,
+    JobFinisher,
     current_ms,
     give_back_job_slots,
     start_claimed_job,
@@ -76,6 +77,7 @@ class WakingWorker(Worker):
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
+        self._finisher: JobFinisher | None = None
         self._refusals = 0
         self._abort_checked_at = float("-inf")
 
@@ -203,6 +205,29 @@ class WakingWorker(Worker):
         logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
         with contextlib.suppress(RedisError, OSError):
             await self.pool.delete(Keys.arq_in_progress(job_id))
+
+    async def finish_job(
+        self,
+        job_id: str,
+        finish: bool,
+        result_data: bytes | None,
+        result_timeout_s: float | None,
+        keep_result_forever: bool,
+        incr_score: int | None,
+        keep_in_progress: float | None,
+    ) -> None:
+        """arq's `finish_job` in one script call (`shared.arq_protocol.JobFinisher`)."""
+        if self._finisher is None:
+            self._finisher = JobFinisher(self.pool, self.queue_name)
+        await self._finisher.finish(
+            job_id,
+            finish,
+            result_data,
+            result_timeout_s,
+            keep_result_forever,
+            incr_score,
+            keep_in_progress,
+        )
 
     async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
         """arq's `finish_failed_job`, for a job arq failed before running it: also dead-lettered
