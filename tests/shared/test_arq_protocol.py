@@ -311,7 +311,7 @@ async def test_our_finish_does_what_arqs_finish_job_does(
         state: dict[str, Any] = {}
         for name, prefix in keys.items():
             ttl_ms = await pool.pttl(prefix + job_id)
-            state[name] = (await pool.get(prefix + job_id), -1 if ttl_ms < 0 else ttl_ms // 10_000)
+            state[name] = (await pool.get(prefix + job_id), -1 if ttl_ms < 0 else round(ttl_ms / 1000))
         score = await pool.zscore(queue, job_id)
         state["queued"] = None if score is None else score - due_ms  # moved by the increment
         state["aborting"] = await pool.zscore(constants.abort_jobs_ss, job_id)
