@@ -8,13 +8,20 @@ here, and ``tests/shared/test_arq_protocol.py`` runs arq's own `enqueue_job`, `J
 `Worker` against it: an arq upgrade that changes any of it fails there, in one place.
 pyproject pins arq's minor version (`BUILT_FOR`).
 
+arq's CLI (``arq worker.WorkerSettings``: `arq.worker.run_worker` -> `create_worker`) builds
+the worker class named ``Worker`` in `arq.worker`'s globals, and `get_kwargs` keeps only the
+settings that class's signature names; there is no hook for the class. `use_worker_class`
+rebinds that name, so the CLI runs checkfleet's worker (`worker.waking.WakingWorker`), and
+`extended_worker_signature` gives that class a signature with arq's parameters and its own.
+
 What arq keeps in Redis (``arq/constants.py``, ``arq/connections.py``, ``arq/worker.py``):
 
 - ``arq:job:<id>``: the job, a serialized map ``{t: try, f: function, a: args, k: kwargs,
   et: enqueue ms}`` (`JOB_FIELDS`), expiring `JOB_EXPIRY_EXTRA_MS` after it is due;
 - the queue, a sorted set of job ids scored by the ms they are due at;
 - ``arq:in-progress:<id>``: a worker's claim on the job (``'1'`` with a lease);
-- ``arq:retry:<id>``: the job's try counter, kept by the worker;
+- ``arq:retry:<id>``: the job's try counter, kept by the worker, its expiry set to
+  `RETRY_KEY_TTL_S` as each try starts;
 - ``arq:result:<id>``: the finished job's result map (`RESULT_FIELD` ``s`` marks it), which
   `arq.jobs.Job.result` reads. arq refuses to enqueue an id while its job or result exists;
 - ``arq:abort``: a sorted set of job ids to abort (`ABORT_JOBS_SET`, what `Job.abort` writes),
@@ -24,9 +31,11 @@ What arq keeps in Redis (``arq/constants.py``, ``arq/connections.py``, ``arq/wor
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import arq.worker
 from arq.constants import (
     abort_jobs_ss,
     expires_extra_ms,
@@ -52,6 +61,9 @@ IN_PROGRESS_KEY_PREFIX: str = in_progress_key_prefix
 RESULT_KEY_PREFIX: str = result_key_prefix
 RETRY_KEY_PREFIX: str = retry_key_prefix
 ABORT_JOBS_SET: str = abort_jobs_ss
+#: The life arq gives a job's try counter (``arq:retry:<id>``), set again each time a worker
+#: starts the job (`Worker.run_job`): its remaining time tells how long the try has run.
+RETRY_KEY_TTL_S: int = 88400
 #: How long after its due time a job may still wait in the queue (arq's default expiry).
 JOB_EXPIRY_EXTRA_MS: int = expires_extra_ms
 
@@ -85,6 +97,8 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
         "incr_score",
         "keep_in_progress",
     ),
+    # wrapped: the start-up (one Redis factory, bounded wait, exit codes) both entries share
+    "main": ("self",),
 }
 #: The methods of `Worker` the job-slot functions below call, with their parameters.
 WORKER_CALLS: dict[str, tuple[str, ...]] = {
@@ -103,6 +117,9 @@ WORKER_ATTRIBUTES = (
     "in_progress_timeout_s",
     "aborting_tasks",
 )
+
+#: arq's own worker class, whatever `use_worker_class` later binds to its name.
+ARQ_WORKER: type[Worker] = arq.worker.Worker
 
 #: arq's clock: ms since the epoch, what queue scores and claims compare with.
 current_ms: Callable[[], int] = timestamp_ms
@@ -318,3 +335,33 @@ def start_claimed_job(worker: Worker, job_id: str, score: int) -> None:
     task = worker.loop.create_task(worker.run_job(job_id, score))
     task.add_done_callback(lambda _: worker._release_sem_dec_counter_on_complete())
     worker.tasks[job_id] = task
+
+
+# -- the class arq's CLI builds -------------------------------------------------------------------
+
+
+def extended_worker_signature(init: Callable[..., None]) -> inspect.Signature:
+    """arq's `Worker` parameters, then the keyword-only ones of `init` (a subclass's
+    ``__init__`` taking ``**kwargs`` for arq's): what `get_kwargs` must see to hand the
+    subclass every setting of a `WorkerSettings` class, arq's and its own."""
+    arq_parameters = inspect.signature(ARQ_WORKER).parameters
+    own = [
+        parameter
+        for name, parameter in inspect.signature(init).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in arq_parameters
+    ]
+    return inspect.Signature([*arq_parameters.values(), *own])
+
+
+def use_worker_class(worker_class: type[Worker]) -> None:
+    """Make arq build `worker_class` where it builds a worker by name: `create_worker` (what
+    ``arq <settings>`` and `run_worker` call), `get_kwargs`, `check_health`. For this process;
+    idempotent."""
+    if not issubclass(worker_class, ARQ_WORKER):
+        raise TypeError(f"{worker_class.__name__} is not a subclass of arq's Worker")
+    missing = set(inspect.signature(ARQ_WORKER).parameters) - set(
+        inspect.signature(worker_class).parameters
+    )
+    if missing:  # get_kwargs would drop these settings without a word
+        raise TypeError(f"{worker_class.__name__}'s signature lacks arq's {sorted(missing)}")
+    vars(arq.worker)["Worker"] = worker_class

@@ -200,14 +200,15 @@ class ResultTimeoutError(ExecutionError):
 
 class RunLostError(ExecutionError):
     """A run's job is gone from Redis, no worker runs it and it has no result: Redis lost it
-    (a restart without persistence, evicted keys) or arq dropped it."""
+    (a restart without persistence, a failover to a replica that missed it, evicted keys) or
+    arq dropped it."""
 
     def __init__(self, run_id: str, gone_s: float) -> None:
         self.run_id = run_id
         super().__init__(
             f"run {run_id} was lost: for {gone_s:.0f} s its job has not been in Redis, no worker"
-            " has run it and it has no result (Redis restarted without persistence or evicted"
-            " keys?); submit it again"
+            " has run it and it has no result (Redis restarted without persistence, failed over"
+            " to a replica that missed it, or evicted keys?); submit it again"
         )
 
 

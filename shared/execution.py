@@ -34,6 +34,7 @@ from shared.models import ActionResult, ActionStatus, CheckpointResult, Checkpoi
 from shared.run_memory import load_past_runs, note_transition, record_run
 from shared.sources import guard_sources
 from shared.store import open_history
+from shared.trust.pinning import pin_hosts
 from shared.trust.policy import InlineSpecPolicy
 from shared.trust.redaction import process_redactor, redact_result
 from shared.validation import error_result, validate_checkpoint
@@ -152,20 +153,21 @@ class CheckpointExecutor:
         """The result of the run `request` asks for, under `run_id`.
 
         An inline spec is first checked against `policy` (None: trusted, as a signed request
-        or an in-process run is) and, when it may run, reads only what the policy allows.
+        or an in-process run is) and, when it may run, reads only what the policy allows and
+        connects only to addresses its hosts rule approves (`shared.trust.pinning`).
         Every run ends within `max_timeout_s` (the worker's job limit), whatever its spec says.
         """
-        guard = None
+        guard = hosts = None
         try:
             if policy is not None and isinstance(request.checkpoint, dict):
                 await policy.check(request.checkpoint, request.context)
-                guard = policy.read_guard()
+                guard, hosts = policy.read_guard(), policy.connect_guard()
             checkpoint = catalog.resolve(request)
         except ConfigError as exc:
             return error_result(
                 request.checkpoint_label, run_id=run_id, message=str(exc), context=request.context
             )
-        with guard_sources(guard):
+        with guard_sources(guard), pin_hosts(hosts):
             return await self.execute(
                 checkpoint, run_id=run_id, context=request.context, max_timeout_s=max_timeout_s
             )

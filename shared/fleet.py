@@ -19,12 +19,15 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from shared import codec
+from shared.arq_protocol import RETRY_KEY_TTL_S
 from shared.errors import DecodeError
 from shared.keys import Keys
 from shared.models import CheckpointStatus, utc_now
 
 #: How many of the newest results `read_fleet_stats` counts by status.
 RECENT_RESULTS = 1000
+#: How many runs in progress `read_runs_in_progress` lists by id (the oldest; all are counted).
+RUNS_IN_PROGRESS_SHOWN = 50
 
 
 def new_worker_id() -> str:
@@ -51,6 +54,28 @@ class Heartbeat:
     queue: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RunInProgress:
+    """A run a worker holds now (`Keys.running`)."""
+
+    run_id: str
+    worker_id: str
+    #: Seconds since its worker started this try of it, from arq's try counter (whose
+    #: expiry is set as each try starts); None when that counter is gone.
+    running_s: float | None
+
+
+@dataclass(slots=True)
+class RunsInProgress:
+    """The oldest runs in progress, at most `RUNS_IN_PROGRESS_SHOWN`, and how many there are."""
+
+    total: int = 0
+    oldest: list[RunInProgress] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"total": self.total, "oldest": [asdict(run) for run in self.oldest]}
+
+
 @dataclass(slots=True)
 class FleetStats:
     """A snapshot of a fleet for ``checkfleet stats``."""
@@ -63,6 +88,8 @@ class FleetStats:
     recent_results: dict[str, int] = field(default_factory=dict)
     #: The same counts per checkpoint (every status present as a key), by checkpoint name.
     recent_by_checkpoint: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The runs workers hold now, by id: the oldest, and the total.
+    runs_in_progress: RunsInProgress = field(default_factory=RunsInProgress)
 
     @property
     def jobs_in_progress(self) -> int:
@@ -78,6 +105,7 @@ class FleetStats:
             "workers": [asdict(worker) for worker in self.workers],
             "recent_results": self.recent_results,
             "recent_by_checkpoint": self.recent_by_checkpoint,
+            "runs_in_progress": self.runs_in_progress.to_dict(),
         }
 
 
@@ -111,9 +139,37 @@ async def read_heartbeats(redis: Redis, keys: Keys) -> list[Heartbeat]:
     return sorted(beats, key=lambda beat: (beat.started_at, beat.worker_id))
 
 
+async def read_runs_in_progress(
+    redis: Redis, keys: Keys, shown: int = RUNS_IN_PROGRESS_SHOWN
+) -> RunsInProgress:
+    """The runs workers hold (`Keys.running`, which they write), the `shown` longest-running
+    first, with how long each has run: arq sets its try counter's expiry to `RETRY_KEY_TTL_S`
+    as it starts a try, so the time gone from it is the try's age. The hash holds one entry
+    per busy job slot of the fleet, so reading it whole stays small."""
+    held: dict[bytes, bytes] = await redis.hgetall(keys.running)  # type: ignore[misc]
+    if not held:
+        return RunsInProgress()
+    job_ids = [job_id.decode(errors="replace") for job_id in held]
+    async with redis.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.pttl(Keys.arq_retry(job_id))
+        remaining_ms = await pipe.execute()
+    runs = [
+        RunInProgress(
+            run_id=job_id,
+            worker_id=worker.decode(errors="replace"),
+            running_s=(RETRY_KEY_TTL_S * 1000 - left) / 1000 if left >= 0 else None,
+        )
+        for job_id, worker, left in zip(job_ids, held.values(), remaining_ms, strict=True)
+    ]
+    # longest running first; a run whose age is unknown after every known one
+    runs.sort(key=lambda run: (run.running_s is None, -(run.running_s or 0.0), run.run_id))
+    return RunsInProgress(total=len(runs), oldest=runs[:shown])
+
+
 async def read_fleet_stats(redis: Redis, keys: Keys, recent: int = RECENT_RESULTS) -> FleetStats:
-    """Queue depth, stream lengths, live workers and the newest results by status, overall and
-    per checkpoint."""
+    """Queue depth, stream lengths, live workers, the runs in progress by id and the newest
+    results by status, overall and per checkpoint."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zcard(keys.queue)
         pipe.xlen(keys.results)
@@ -136,6 +192,7 @@ async def read_fleet_stats(redis: Redis, keys: Keys, recent: int = RECENT_RESULT
         workers=await read_heartbeats(redis, keys),
         recent_results=dict(statuses),
         recent_by_checkpoint={name: dict(by_checkpoint[name]) for name in sorted(by_checkpoint)},
+        runs_in_progress=await read_runs_in_progress(redis, keys),
     )
 
 

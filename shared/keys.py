@@ -187,6 +187,12 @@ class Keys:
         """arq's lease on a job a worker is running (it expires with the job's timeout)."""
         return IN_PROGRESS_KEY_PREFIX + job_id
 
+    @staticmethod
+    def arq_retry(job_id: str) -> str:
+        """arq's try counter of a job, whose expiry is set anew as each try starts: how long a
+        run in progress has run (`shared.fleet.read_runs_in_progress`)."""
+        return RETRY_KEY_PREFIX + job_id
+
     @property
     def arq_abort(self) -> str:
         """arq's set of jobs to abort: a worker running one of them cancels it (cancel)."""

@@ -83,6 +83,13 @@ CLIENT = RetryPolicy("client", 10, 1.0, 3.0, 5.0)
 ONE_SHOT = RetryPolicy("one-shot", 1, 0.5, 3.0, 0.0)
 
 
+def worker_startup(wait_s: float) -> RetryPolicy:
+    """A starting worker's probe (``CHECKFLEET_STARTUP_TIMEOUT_S``): one attempt per PING,
+    which `check_redis` repeats until `wait_s` is over, so the wait is bounded and logs no
+    retries; the worker then runs on a `LONG_LIVED` client."""
+    return RetryPolicy("worker start-up", 1, 0.5, min(LONG_LIVED.connect_timeout_s, wait_s), wait_s)
+
+
 def access_problem(error: BaseException) -> str | None:
     """Why `error` says Redis will never accept this client (credentials, permissions,
     certificates), or None when it may be an outage."""
@@ -132,7 +139,8 @@ class FleetRetry(Retry):
 
         async def failed(error: RedisError) -> Any:
             now = time.monotonic()
-            if now - FleetRetry._last_log >= RETRY_LOG_INTERVAL_S:
+            # a retry of 0 retries (a probe, a one-shot command) reports its error itself
+            if self._retries != 0 and now - FleetRetry._last_log >= RETRY_LOG_INTERVAL_S:
                 FleetRetry._last_log = now
                 logger.warning("Redis: %s: %s; retrying with backoff", type(error).__name__, error)
             await fail(error)
@@ -263,15 +271,22 @@ async def _checked(client: Redis, settings: Settings, policy: RetryPolicy) -> No
 
 async def check_redis(client: Redis, settings: Settings, policy: RetryPolicy) -> None:
     """PING until Redis answers: `RedisAccessError` at once when it refuses this client,
-    `BackendUnavailableError` once the policy's start-up wait is over (a long-lived process
-    waits, logging every `RETRY_LOG_INTERVAL_S`)."""
+    `BackendUnavailableError` once the policy's start-up wait is over (no PING outlasts it).
+    Waiting is logged every `RETRY_LOG_INTERVAL_S`: from the first failure when the wait is
+    unbounded, after the first interval when it is bounded (a short wait ends in one line)."""
     where = redacted(settings.redis_url)
+    wait_s = policy.startup_wait_s
     started = time.monotonic()
-    last_log = 0.0
+    last_log = 0.0 if wait_s is None else started
     delay_s = 0.1
     while True:
+        left_s = None if wait_s is None else wait_s - (time.monotonic() - started)
         try:
-            await client.ping()
+            # a PING retried inside the client must not outlast the wait by more than one
+            # connect (the builtin TimeoutError of asyncio.timeout is an OSError)
+            bound_s = None if left_s is None else max(left_s, policy.connect_timeout_s)
+            async with asyncio.timeout(bound_s):
+                await client.ping()
             return
         except (RedisError, OSError) as exc:
             problem = access_problem(exc)
@@ -279,22 +294,24 @@ async def check_redis(client: Redis, settings: Settings, policy: RetryPolicy) ->
                 raise RedisAccessError(
                     f"{problem} (Redis at {where}, CHECKFLEET_REDIS_URL)"
                 ) from None
-            waited = time.monotonic() - started
-            if policy.startup_wait_s is not None and waited >= policy.startup_wait_s:
-                raise BackendUnavailableError(
-                    f"cannot reach Redis at {where} (CHECKFLEET_REDIS_URL): {exc}"
-                ) from None
-            if time.monotonic() - last_log >= RETRY_LOG_INTERVAL_S:
-                last_log = time.monotonic()
-                logger.warning("waiting for Redis at %s: %s", where, exc)
-        await asyncio.sleep(delay_s)
+            detail = str(exc) or f"no answer ({type(exc).__name__})"
+        left_s = None if wait_s is None else wait_s - (time.monotonic() - started)
+        if left_s is not None and left_s <= 0:
+            raise BackendUnavailableError(
+                f"cannot reach Redis at {where} (CHECKFLEET_REDIS_URL): {detail}"
+            ) from None
+        if time.monotonic() - last_log >= RETRY_LOG_INTERVAL_S:
+            last_log = time.monotonic()
+            logger.warning("waiting for Redis at %s: %s", where, detail)
+        await asyncio.sleep(delay_s if left_s is None else min(delay_s, left_s))
         delay_s = min(delay_s * 2, 2.0)
 
 
 def arq_redis_settings(settings: Settings) -> RedisSettings:
-    """arq's own connection settings, for ``arq worker.WorkerSettings`` and its ``--check``
-    (``python -m worker`` hands arq a client from `connect_arq_client` instead). arq builds
-    its client itself from these: the same URL options, without the access-error handling."""
+    """arq's own connection settings, for the health check (``--check`` of either entry point)
+    and plain arq workers (tests, the raw arq benchmark): arq builds its client itself from
+    these, with the same URL options but without the access-error handling. A checkfleet
+    worker opens its pool with `connect_arq_client` instead (`worker.startup`)."""
     target = parse_redis_url(settings.redis_url)
     address: dict[str, Any]
     if target.sentinel:

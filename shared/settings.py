@@ -23,6 +23,14 @@ CHECKFLEET_GRACEFUL_SHUTDOWN_S  30                           on SIGTERM, how lon
 CHECKFLEET_HEARTBEAT_S          5                            seconds between worker heartbeats; a
                                                              worker silent for 3 of them is dead
                                                              and its runs are re-queued
+CHECKFLEET_STARTUP_TIMEOUT_S    30                           how long a starting worker waits for
+                                                             an unreachable Redis before it exits
+                                                             (code 75); an outage after start-up
+                                                             is ridden out
+CHECKFLEET_IDLE_POLL_S          1                            how often an idle worker looks at the
+                                                             queue between wakes (latency of
+                                                             deferred jobs and aborts vs idle
+                                                             Redis commands)
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
 CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or ``json`` (one
@@ -245,6 +253,10 @@ class Settings:
     graceful_shutdown_s: int = 30
     #: Seconds between worker heartbeats; see `heartbeat_ttl_s`.
     heartbeat_s: float = 5.0
+    #: How long a starting worker waits for an unreachable Redis; see `worker.startup`.
+    startup_timeout_s: float = 30.0
+    #: Seconds between an idle worker's looks at the queue when no enqueue wakes it.
+    idle_poll_s: float = 1.0
     plugins: tuple[str, ...] = field(default=())
     log_format: str = "text"
     log_level: str = "INFO"
@@ -318,6 +330,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_JOB_TIMEOUT_S": ("job_timeout_s", _positive_float),
     "CHECKFLEET_GRACEFUL_SHUTDOWN_S": ("graceful_shutdown_s", _positive_int),
     "CHECKFLEET_HEARTBEAT_S": ("heartbeat_s", _positive_float),
+    "CHECKFLEET_STARTUP_TIMEOUT_S": ("startup_timeout_s", _positive_float),
+    "CHECKFLEET_IDLE_POLL_S": ("idle_poll_s", _positive_float),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
     "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),

@@ -3,15 +3,14 @@ and exits with a clean code: no traceback, no recursion, no silent retry loop.""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.access import without_ca, without_password
-from tests.support.processes import ManagedProcess, waking_worker_argv
+from tests.support.processes import ManagedProcess, waking_worker_argv, worker_argv
+from tests.support.processes import exit_of as process_exit
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -23,22 +22,18 @@ EXIT_CONFIG = 2
 
 
 def exit_of(argv: list[str], url: str, tmp_path: Path) -> tuple[int, str, float]:
-    started = time.monotonic()
-    process = ManagedProcess(argv[-1], argv, {"CHECKFLEET_REDIS_URL": url}, tmp_path)
-    try:
-        code = process.wait(15)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"still running after 15 s:\n{process.log()}") from None
-    finally:
-        process.stop()
-    return code, process.log(), time.monotonic() - started
+    return process_exit(argv, {"CHECKFLEET_REDIS_URL": url}, tmp_path)
 
 
-@pytest.mark.parametrize("role", ["worker", "scheduler", "stats"])
+#: Each process kind: ``python -m worker``, arq's CLI on the same worker, the scheduler.
+ARGV = {"worker": waking_worker_argv(), "arq-worker": worker_argv(), "scheduler": SCHEDULER}
+
+
+@pytest.mark.parametrize("role", ["worker", "arq-worker", "scheduler", "stats"])
 def test_a_missing_password_ends_every_process_with_a_message(
     password_server: RedisServer, role: str, tmp_path: Path
 ) -> None:
-    argv = {"worker": waking_worker_argv(), "scheduler": SCHEDULER, "stats": [*CHECKFLEET, "stats"]}
+    argv = {**ARGV, "stats": [*CHECKFLEET, "stats"]}
     code, log, took_s = exit_of(argv[role], without_password(password_server), tmp_path)
     assert code == (3 if role == "stats" else EXIT_CONFIG), log
     assert "Redis refused the credentials" in log
@@ -46,20 +41,20 @@ def test_a_missing_password_ends_every_process_with_a_message(
     print(f"{role}: exit {code} after {took_s:.1f} s")
 
 
-@pytest.mark.parametrize("role", ["worker", "scheduler"])
+@pytest.mark.parametrize("role", ["worker", "arq-worker", "scheduler"])
 def test_an_untrusted_certificate_ends_every_process_with_a_message(
     tls_server: RedisServer, role: str, tmp_path: Path
 ) -> None:
-    argv = waking_worker_argv() if role == "worker" else SCHEDULER
-    code, log, _ = exit_of(argv, without_ca(tls_server), tmp_path)
+    code, log, _ = exit_of(ARGV[role], without_ca(tls_server), tmp_path)
     assert code == EXIT_CONFIG, log
     assert "the TLS certificate of Redis is not trusted" in log and "Traceback" not in log
 
 
-def test_a_worker_over_tls_with_the_ca_file_runs(tls_server: RedisServer, tmp_path: Path) -> None:
-    process = ManagedProcess(
-        "worker", waking_worker_argv(), {"CHECKFLEET_REDIS_URL": tls_server.url}, tmp_path
-    )
+@pytest.mark.parametrize("role", ["worker", "arq-worker"])
+def test_a_worker_over_tls_with_the_ca_file_runs(
+    tls_server: RedisServer, role: str, tmp_path: Path
+) -> None:
+    process = ManagedProcess(role, ARGV[role], {"CHECKFLEET_REDIS_URL": tls_server.url}, tmp_path)
     try:
         process.wait_for_log("ready", timeout_s=20)
     finally:

@@ -2,7 +2,9 @@
 
 arq reads `WorkerSettings` from the class ``__dict__``: plain attributes, no inheritance.
 `build_worker_settings` makes such a class from a `Settings`, so tests and the CLI can build
-workers for any Redis while ``arq worker.WorkerSettings`` uses the environment.
+workers for any Redis while ``arq worker.WorkerSettings`` uses the environment. It holds arq's
+options (`worker_options`, what arq's own `Worker` takes, as tests and the raw arq benchmark
+use) and those of checkfleet's worker (`waking_worker_options`), which both entry points run.
 
 Building them imports neither polars nor aiohttp: every liveness probe imports this package
 (``arq worker.WorkerSettings --check``, ``python -m worker --check``) and should not pay for
@@ -102,6 +104,17 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def waking_worker_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of `worker.waking.WakingWorker`: arq's, and its own (the wake
+    channel, the idle poll, and the settings its start-up opens the pool from)."""
+    return {
+        **worker_options(settings),
+        "wake_channel": settings.keys.wake,
+        "idle_poll_s": settings.idle_poll_s,
+        "fleet_settings": settings,
+    }
+
+
 def build_worker_settings(settings: Settings) -> type:
     """A flat `WorkerSettings` class, as arq expects, for `settings`."""
-    return type("WorkerSettings", (), {"__module__": __name__, **worker_options(settings)})
+    return type("WorkerSettings", (), {"__module__": __name__, **waking_worker_options(settings)})

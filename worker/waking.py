@@ -21,8 +21,13 @@ under ``noeviction``, ``READONLY`` during a failover) or stays away longer than 
 retries, a poll backs off and tries again, and a job whose bookkeeping failed gives back its
 claim, so it runs again (its result is still published once) instead of waiting for the lease.
 
-``python -m worker`` runs this worker; ``arq worker.WorkerSettings`` runs arq's plain one,
-which works the same with polling latency and per-job claims.
+Both entry points run this worker: ``python -m worker`` builds it, and arq's CLI
+(``arq worker.WorkerSettings``) does too, because looking up `worker.WorkerSettings` binds arq's
+worker class to it (`shared.arq_protocol.use_worker_class`; its signature is arq's plus its
+own, so arq's `get_kwargs` hands it every setting). Given the fleet's `Settings`, its `main` is
+the one start-up of both (`worker.startup`): it opens the pool through the one Redis factory
+after a bounded wait, and ends the process with one log line and an exit code when the
+configuration does not load, Redis refuses it, or Redis never answered.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from shared.arq_protocol import (
     JobClaimer,
     JobFinisher,
     current_ms,
+    extended_worker_signature,
     give_back_job_slots,
     start_claimed_job,
     take_job_slots,
@@ -48,8 +54,11 @@ from shared.arq_protocol import (
 from shared.errors import DecodeError
 from shared.job import is_run_id
 from shared.keys import Keys
+from shared.logs import configure_logging
 from shared.redis_connection import access_problem
+from shared.settings import Settings
 from worker.poison import drop_poison_job, readable_id
+from worker.startup import WorkerExit, open_worker_pool, worker_exit
 from worker.state import ABORTING_KEY, STATE_KEY
 
 logger = logging.getLogger(__name__)
@@ -62,31 +71,66 @@ REFUSAL_BACKOFF_CAP_S = 5.0
 #: Shortest time between two reads of arq's abort set: arq reads it at every poll, and this
 #: worker polls whenever a job ends; a cancel is seen within this (or `idle_poll_s` when idle).
 ABORT_CHECK_INTERVAL_S = 0.2
+#: How long a worker that is exiting on an error gives its shutdown hook.
+EXIT_SHUTDOWN_S = 5.0
 
 
 class WakingWorker(Worker):
     def __init__(
-        self, *args: Any, wake_channel: str, idle_poll_s: float = DEFAULT_IDLE_POLL_S, **kwargs: Any
+        self,
+        *args: Any,
+        wake_channel: str,
+        idle_poll_s: float = DEFAULT_IDLE_POLL_S,
+        fleet_settings: Settings | None = None,
+        **kwargs: Any,
     ) -> None:
+        """arq's parameters, and: `wake_channel` (`Keys.wake`), `idle_poll_s` (between polls
+        when nothing wakes it), `fleet_settings` (when given, `main` opens the pool from them
+        and exits with a code on a fatal error; without, arq's start-up, as tests use)."""
         # arq sleeps poll_delay between iterations; here the wait happens in _poll_iteration.
         kwargs["poll_delay"] = 0
         super().__init__(*args, **kwargs)
         self.ctx[ABORTING_KEY] = self.aborting_tasks  # the same set object arq updates
         self.wake_channel = wake_channel
         self.idle_poll_s = idle_poll_s
+        self.fleet_settings = fleet_settings
         self._wake: asyncio.Event | None = None
         self._listener: asyncio.Task[None] | None = None
         self._claimer: JobClaimer | None = None
         self._finisher: JobFinisher | None = None
         self._refusals = 0
         self._abort_checked_at = float("-inf")
+        self._exit: WorkerExit | None = None
+
+    # What arq's get_kwargs reads to pick the settings it hands this class (see __doc__).
+    __signature__ = extended_worker_signature(__init__)
+
+    async def main(self) -> None:
+        """arq's `main`, after the start-up both entry points share (`worker.startup`)."""
+        settings = self.fleet_settings
+        if settings is None:
+            await super().main()
+            return
+        # Before anything logs; arq's CLI configured its own logging after the import.
+        configure_logging(settings)
+        try:
+            if self._pool is None:
+                self._pool = await open_worker_pool(settings)
+            await super().main()
+        except Exception as exc:
+            ending = worker_exit(exc, settings)
+            if ending is None:
+                raise
+            self._exit = ending
+            logger.error("%s", ending.line)
+            raise ending from None
 
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
         except (RedisError, OSError) as exc:
             if access_problem(exc) is not None:
-                raise  # not an outage: python -m worker exits with the reason
+                raise  # not an outage: `main` exits with the reason (worker.startup)
             self._refusals += 1
             pause_s = min(REFUSAL_BACKOFF_CAP_S, 0.25 * 2 ** min(self._refusals, 5))
             logger.warning(
@@ -260,7 +304,23 @@ class WakingWorker(Worker):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
             self._listener = None
-        await super().close()
+        if self._exit is None:
+            await super().close()
+            return
+        # Exiting on an error: Redis refuses this worker or never answered, so arq's close
+        # (which deletes the health key) would raise over the exit or wait out the retries.
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        if self._pool is None:
+            return
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(EXIT_SHUTDOWN_S):
+                if self.on_shutdown is not None:
+                    await self.on_shutdown(self.ctx)  # scan processes, executor, metrics
+        with contextlib.suppress(Exception):
+            await self._pool.aclose()
+        self._pool = None
 
 
 def _failure_reason(result_data: bytes | None) -> str | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from producer.cli.commands.archive import archive_command
 from producer.cli.commands.cancel import cancel_command
+from producer.cli.commands.common import HELP_MARKUP
 from producer.cli.commands.dashboard import dashboard_command
 from producer.cli.commands.dead import dead_app
 from producer.cli.commands.demo import demo_command
 from producer.cli.commands.enqueue import enqueue_command
 from producer.cli.commands.history import history_command
 from producer.cli.commands.init import init_command
+from producer.cli.commands.rerun import rerun_command
 from producer.cli.commands.results import results_command
 from producer.cli.commands.run import run_command, validate_command
 from producer.cli.commands.scheduler import scheduler_command
@@ -24,27 +28,34 @@ from shared.settings import ENVIRONMENT_VARIABLES, Settings
 
 __all__ = ["app", "main"]
 
+#: The commands, by the name they are called with; `dead` is a group of its own (added after).
+COMMANDS: dict[str, Callable[..., None]] = {
+    "run": run_command,
+    "validate": validate_command,
+    "init": init_command,
+    "worker": worker_command,
+    "scheduler": scheduler_command,
+    "enqueue": enqueue_command,
+    "results": results_command,
+    "stats": stats_command,
+    "archive": archive_command,
+    "history": history_command,
+    "demo": demo_command,
+    "dashboard": dashboard_command,
+    "cancel": cancel_command,
+    "rerun": rerun_command,
+}
+
 app = typer.Typer(
     name="checkfleet",
     help="A distributed runner for data-quality checkpoints.",
     no_args_is_help=True,
     add_completion=False,
     epilog="Settings come from the environment: " + ", ".join(ENVIRONMENT_VARIABLES) + ".",
+    rich_markup_mode=HELP_MARKUP,
 )
-
-app.command("run")(run_command)
-app.command("validate")(validate_command)
-app.command("init")(init_command)
-app.command("worker")(worker_command)
-app.command("scheduler")(scheduler_command)
-app.command("enqueue")(enqueue_command)
-app.command("results")(results_command)
-app.command("stats")(stats_command)
-app.command("archive")(archive_command)
-app.command("history")(history_command)
-app.command("demo")(demo_command)
-app.command("dashboard")(dashboard_command)
-app.command("cancel")(cancel_command)
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
 app.add_typer(dead_app)
 
 

@@ -1,4 +1,5 @@
-"""Acting on runs of the fleet: cancel one (`cancel_run`), run one again (`rerun`).
+"""Acting on runs of the fleet: cancel one (`cancel_run`), run one again (`rerun`: by name,
+with the same context, under a fresh run id; never a run of an inline spec).
 
 Cancelling uses arq's abort (`Keys.arq_abort`, what `arq.jobs.Job.abort` writes), decided in
 one script so that a worker claiming the job at the same moment cannot slip between the check
@@ -27,11 +28,11 @@ from shared.checkpoint import new_run_id
 from shared.enqueue import enqueue_run
 from shared.errors import RunControlError
 from shared.job import CANCELLED_MESSAGE, RUN_ID_PATTERN, RunRequest
-from shared.keys import Keys
 from shared.models import CheckpointResult
 from shared.publishing import ResultPublisher
 from shared.serializer import deserialize_job
 from shared.settings import Settings
+from shared.trust.provenance import origin_for
 from shared.validation import error_result
 
 # KEYS: published marker, arq in-progress lease, queue, arq job, arq abort set
@@ -113,17 +114,50 @@ def checkpoint_of_job(job: bytes) -> str:
     return "<unknown checkpoint>"
 
 
-async def rerun(redis: ArqRedis, keys: Keys, result: CheckpointResult) -> str:
-    """Enqueue a new run of `result`'s checkpoint, by name, with the same run context; its
-    run id. Workers must know the checkpoint by name (runs of inline specs cannot be re-run
-    from their result alone)."""
+#: What a re-run's origin names after ``client:``: the run it repeats (`rerun`).
+RERUN_ORIGIN = "rerun-of"
+#: Checkpoint names of results that name no registered checkpoint (`error_result`'s and
+#: `checkpoint_of_job`'s placeholders): nothing to run again by name.
+_NO_NAME = ("<inline spec without a name>", "<unknown checkpoint>")
+
+
+def rerun_request(result: CheckpointResult) -> RunRequest:
+    """A request for a new run of `result`'s checkpoint, by name, with the same run context,
+    under a fresh run id, its origin ``client:rerun-of:<run id>`` (results carry it as
+    `provenance.origin`, so the new result names the run it repeats).
+
+    `RunControlError` for a run of an inline spec: its result does not keep the spec, and the
+    checkpoint the workers know by that name (if any) is not what ran."""
+    if result.provenance.get("inline") is True or result.checkpoint_name in _NO_NAME:
+        raise RunControlError(
+            f"run {result.run_id} ran an inline spec that its result does not keep, so it"
+            " cannot be re-run from here: submit the spec again from the client that sent it"
+        )
     context = result.metadata.get("context")
-    request = RunRequest(
+    return RunRequest(
         checkpoint=result.checkpoint_name,
         run_id=new_run_id(),
         context=context if isinstance(context, dict) else {},
+        origin=origin_for("client", f"{RERUN_ORIGIN}:{result.run_id}"),
     )
+
+
+def rerun_of(result: CheckpointResult) -> str | None:
+    """The run id that `result`'s run repeats, when it is a re-run (`rerun_request`)."""
+    origin = result.provenance.get("origin")
+    prefix = f"client:{RERUN_ORIGIN}:"
+    if isinstance(origin, str) and origin.startswith(prefix):
+        return origin.removeprefix(prefix) or None
+    return None
+
+
+async def rerun(redis: ArqRedis, settings: Settings, result: CheckpointResult) -> RunRequest:
+    """Enqueue `rerun_request(result)` through the one job writer, signed when the fleet has a
+    signing key (CHECKFLEET_SIGNING_KEY); the request enqueued. Workers must know the
+    checkpoint by name."""
+    request = rerun_request(result)
     assert request.run_id is not None
-    if await enqueue_run(redis, keys, request) is None:  # a fresh id: only on a collision
+    job = await enqueue_run(redis, settings.keys, request, signing_key=settings.signing_key)
+    if job is None:  # a fresh id: only on a collision
         raise RunControlError(f"run id {request.run_id} is taken; try again")
-    return request.run_id
+    return request

@@ -11,6 +11,10 @@ from shared.actions.base import BuiltinAction
 from shared.actions.message import describe, headline
 from shared.async_base.action_config import ActionConfig, NotifyOn
 from shared.models import ActionResult, ActionStatus, CheckpointResult
+from shared.trust.pinning import connect_pinned
+
+#: How long connecting to the SMTP server may take (aiosmtplib's own default).
+SMTP_CONNECT_TIMEOUT_S = 60.0
 
 
 class EmailConfig(ActionConfig):
@@ -68,15 +72,25 @@ class EmailNotification(BuiltinAction[EmailConfig]):
         if not recipients:
             return self._result(ActionStatus.ERROR, "email: no to_addresses", error="no recipients")
         config = self._config
-        await aiosmtplib.send(
-            self.build_message(checkpoint_result),
-            hostname=self.setting("smtp_host"),
-            port=config.smtp_port,
-            username=self.setting("username"),
-            password=self.setting("password"),
-            use_tls=config.use_tls,
-            start_tls=config.start_tls,
-        )
+        host = self.setting("smtp_host")
+        # While an inline spec runs, connect to an address the hosts rule approved in this
+        # very lookup (DNS pinning); aiosmtplib then takes the socket and the name for TLS.
+        sock = await connect_pinned(host, config.smtp_port, SMTP_CONNECT_TIMEOUT_S)
+        try:
+            await aiosmtplib.send(
+                self.build_message(checkpoint_result),
+                hostname=host,
+                port=config.smtp_port if sock is None else None,
+                sock=sock,
+                username=self.setting("username"),
+                password=self.setting("password"),
+                use_tls=config.use_tls,
+                start_tls=config.start_tls,
+            )
+        except BaseException:
+            if sock is not None:
+                sock.close()  # aiosmtplib may have failed before taking it over
+            raise
         return self._result(ActionStatus.SUCCESS, f"sent to {len(recipients)} recipient(s)")
 
     def _is_retryable_exception(self, exc: Exception) -> bool:

@@ -3,7 +3,9 @@
 A worker calls `open_http_session()` in ``on_startup`` and `close_http_session()` in
 ``on_shutdown``; when nobody opened one, the first HTTP action creates it lazily. Sessions are
 kept per event loop because an aiohttp session must only be used from the loop it was made in
-(the synchronous ``execute()`` of an action runs a private loop of its own).
+(the synchronous ``execute()`` of an action runs a private loop of its own). Every session
+connects through `shared.trust.pinning`: while an inline spec runs, its requests reach only
+addresses the hosts rule approved in the very lookup the connection uses (DNS pinning).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import aiohttp
 
+from shared.trust.pinning import pinned_connector, request_options
+
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
 )
@@ -23,13 +27,19 @@ BODY_EXCERPT_BYTES = 300
 
 
 async def open_http_session(**session_options: Any) -> aiohttp.ClientSession:
-    """The running loop's session, created now with `session_options` if there is none."""
+    """The running loop's session, created now with `session_options` if there is none
+    (without a `connector`, the pinning one)."""
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
-        session = aiohttp.ClientSession(**session_options)
+        session = _new_session(**session_options)
         _sessions[loop] = session
     return session
+
+
+def _new_session(**session_options: Any) -> aiohttp.ClientSession:
+    session_options.setdefault("connector", pinned_connector())
+    return aiohttp.ClientSession(**session_options)
 
 
 def has_http_session() -> bool:
@@ -43,7 +53,7 @@ def get_http_session() -> aiohttp.ClientSession:
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
-        session = aiohttp.ClientSession()
+        session = _new_session()
         _sessions[loop] = session
     return session
 
@@ -93,7 +103,7 @@ async def send_json(
     headers) to a host the policy would refuse (docs/security.md)."""
     session = get_http_session()
     async with session.request(
-        method, url, json=payload, headers=headers, allow_redirects=False
+        method, url, json=payload, headers=headers, allow_redirects=False, **request_options(url)
     ) as resp:
         raw = await resp.content.read(BODY_EXCERPT_BYTES)
         return HttpReply(

@@ -80,6 +80,12 @@ def guard_sources(guard: SourceGuard | None) -> Iterator[None]:
         _GUARD.reset(token)
 
 
+def is_guarded() -> bool:
+    """Whether a guard judges reads now (an inline spec runs): readers whose client could
+    reach past it (following redirects by itself) then read through one they control."""
+    return _GUARD.get() is not None
+
+
 def check_location(location: str) -> None:
     """Ask the active guard, if any, about `location`; it raises to refuse the read."""
     guard = _GUARD.get()

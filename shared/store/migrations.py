@@ -37,71 +37,61 @@ CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )"""
 
-# Run times are microseconds since the epoch in SQLite (exact, ordered) and timestamptz in
-# PostgreSQL. The indexes serve: history of one checkpoint / of everything / by status, newest
-# first; the latest run per checkpoint; the figures of a checkpoint's latest runs.
-_INITIAL_SQLITE = (
-    """CREATE TABLE runs (
-        run_id TEXT PRIMARY KEY,
-        checkpoint TEXT NOT NULL,
-        data_asset TEXT NOT NULL,
-        status TEXT NOT NULL,
-        run_time INTEGER NOT NULL,
-        row_count INTEGER NOT NULL,
-        duration_ms REAL NOT NULL,
-        issue_count INTEGER NOT NULL,
-        result TEXT NOT NULL,
-        recorded_at INTEGER NOT NULL
-    )""",
-    "CREATE INDEX runs_checkpoint_time ON runs (checkpoint, run_time DESC)",
-    "CREATE INDEX runs_time ON runs (run_time DESC)",
-    "CREATE INDEX runs_status_time ON runs (status, run_time DESC)",
-    """CREATE TABLE figures (
-        run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-        checkpoint TEXT NOT NULL,
-        data_asset TEXT NOT NULL,
-        validator TEXT NOT NULL,
-        column_name TEXT NOT NULL,
-        metric TEXT NOT NULL,
-        value REAL NOT NULL,
-        run_time INTEGER NOT NULL
-    )""",
-    "CREATE INDEX figures_run ON figures (run_id)",
-    "CREATE INDEX figures_series ON figures (checkpoint, metric, run_time)",
-)
+#: The column types that differ between the backends, by role. Run times are microseconds
+#: since the epoch in SQLite (exact, ordered) and timestamptz in PostgreSQL.
+_SQLITE_TYPES = {
+    "time": "INTEGER",
+    "count": "INTEGER",
+    "real": "REAL",
+    "json": "TEXT",
+    "recorded": "INTEGER NOT NULL",
+}
+_POSTGRESQL_TYPES = {
+    "time": "TIMESTAMPTZ",
+    "count": "BIGINT",
+    "real": "DOUBLE PRECISION",
+    "json": "JSONB",
+    "recorded": "TIMESTAMPTZ NOT NULL DEFAULT now()",
+}
 
-_INITIAL_POSTGRESQL = (
-    """CREATE TABLE runs (
+
+def _initial(types: dict[str, str]) -> tuple[str, ...]:
+    """The first schema in one backend's `types`. The indexes serve: history of one
+    checkpoint / of everything / by status, newest first; the latest run per checkpoint; the
+    figures of a checkpoint's latest runs. Shipped: its statements must not change."""
+    return (
+        f"""CREATE TABLE runs (
         run_id TEXT PRIMARY KEY,
         checkpoint TEXT NOT NULL,
         data_asset TEXT NOT NULL,
         status TEXT NOT NULL,
-        run_time TIMESTAMPTZ NOT NULL,
-        row_count BIGINT NOT NULL,
-        duration_ms DOUBLE PRECISION NOT NULL,
+        run_time {types["time"]} NOT NULL,
+        row_count {types["count"]} NOT NULL,
+        duration_ms {types["real"]} NOT NULL,
         issue_count INTEGER NOT NULL,
-        result JSONB NOT NULL,
-        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        result {types["json"]} NOT NULL,
+        recorded_at {types["recorded"]}
     )""",
-    "CREATE INDEX runs_checkpoint_time ON runs (checkpoint, run_time DESC)",
-    "CREATE INDEX runs_time ON runs (run_time DESC)",
-    "CREATE INDEX runs_status_time ON runs (status, run_time DESC)",
-    """CREATE TABLE figures (
+        "CREATE INDEX runs_checkpoint_time ON runs (checkpoint, run_time DESC)",
+        "CREATE INDEX runs_time ON runs (run_time DESC)",
+        "CREATE INDEX runs_status_time ON runs (status, run_time DESC)",
+        f"""CREATE TABLE figures (
         run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
         checkpoint TEXT NOT NULL,
         data_asset TEXT NOT NULL,
         validator TEXT NOT NULL,
         column_name TEXT NOT NULL,
         metric TEXT NOT NULL,
-        value DOUBLE PRECISION NOT NULL,
-        run_time TIMESTAMPTZ NOT NULL
+        value {types["real"]} NOT NULL,
+        run_time {types["time"]} NOT NULL
     )""",
-    "CREATE INDEX figures_run ON figures (run_id)",
-    "CREATE INDEX figures_series ON figures (checkpoint, metric, run_time)",
-)
+        "CREATE INDEX figures_run ON figures (run_id)",
+        "CREATE INDEX figures_series ON figures (checkpoint, metric, run_time)",
+    )
+
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "runs and figures", _INITIAL_SQLITE, _INITIAL_POSTGRESQL),
+    Migration(1, "runs and figures", _initial(_SQLITE_TYPES), _initial(_POSTGRESQL_TYPES)),
 )
 
 

@@ -6,6 +6,11 @@ by the addresses it resolves to, every one of them: an address that is loopback,
 private or otherwise not public is allowed only when it, its network, or the exact host name
 is listed, so neither ``*`` nor a name that resolves to ``127.0.0.1`` opens the worker's own
 machine or network.
+
+The list judges addresses twice: when an inline spec is checked (`host_problem`), and again
+when its actions connect (`approved_addresses`, through `shared.trust.pinning`), so a name
+that answers differently between the two (DNS rebinding) still only reaches addresses the
+list allows. Both lookups go through the list's `lookup`, one seam for tests.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -22,11 +27,15 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: URL schemes an action may send to.
 HTTP_SCHEMES = ("http", "https")
 
+#: Resolves a host name to its addresses (empty when it does not resolve).
+Lookup = Callable[[str], Awaitable[list[IPAddress]]]
+
 
 class HostAllowList:
-    """The parsed `CHECKFLEET_ACTION_HOSTS`."""
+    """The parsed `CHECKFLEET_ACTION_HOSTS`; `lookup` resolves names (the system's DNS)."""
 
-    def __init__(self, entries: Sequence[str]) -> None:
+    def __init__(self, entries: Sequence[str], lookup: Lookup | None = None) -> None:
+        self.lookup = lookup or resolve_host
         self.any_public = False
         self.names: set[str] = set()
         self.suffixes: list[str] = []
@@ -50,30 +59,64 @@ class HostAllowList:
         return self.any_public or host in self.names or host.endswith(tuple(self.suffixes))
 
     async def host_problem(self, host: str) -> str | None:
-        """Why sending to `host` is refused, or None when it is allowed."""
-        host = host.strip().lower().rstrip(".").strip("[]")
-        if not host:
-            return "no host"
+        """Why sending to `host` is refused, or None when it is allowed: every address it
+        resolves to must be allowed."""
+        host = _normal(host)
         literal = _literal_address(host)
-        if literal is None and not self._name_matches(host):
-            return f"host {host!r} is not listed"
-        addresses = [literal] if literal is not None else await _resolve(host)
+        problem = self._name_problem(host, literal)
+        if problem is not None:
+            return problem
+        addresses = [literal] if literal is not None else await self.lookup(host)
         if not addresses:
             return f"host {host!r} does not resolve"
+        return next(
+            (p for a in addresses if (p := self._address_problem(host, a, literal)) is not None),
+            None,
+        )
+
+    async def approved_addresses(self, host: str) -> tuple[list[IPAddress], str | None]:
+        """One lookup of `host` at connect time: the addresses it may be reached at, and why
+        the others (or the host) were refused (None when nothing was)."""
+        host = _normal(host)
+        literal = _literal_address(host)
+        problem = self._name_problem(host, literal)
+        if problem is not None:
+            return [], problem
+        addresses = [literal] if literal is not None else await self.lookup(host)
+        if not addresses:
+            return [], f"host {host!r} does not resolve"
+        approved: list[IPAddress] = []
         for address in addresses:
-            if self._address_listed(address):
-                continue
-            if not address.is_global:
-                if literal is None and host in self.names:
-                    continue  # the operator named this very host
-                if literal is not None:
-                    return f"address {host} is not public and not listed"
-                return (
-                    f"host {host!r} resolves to the non-public address {address}: list the"
-                    " address, its network or the exact host name"
-                )
-            if literal is not None and not self.any_public:
-                return f"address {host} is not listed"
+            refused = self._address_problem(host, address, literal)
+            if refused is None:
+                approved.append(address)
+            else:
+                problem = problem or refused
+        return approved, problem
+
+    def _name_problem(self, host: str, literal: IPAddress | None) -> str | None:
+        if not host:
+            return "no host"
+        if literal is None and not self._name_matches(host):
+            return f"host {host!r} is not listed"
+        return None
+
+    def _address_problem(
+        self, host: str, address: IPAddress, literal: IPAddress | None
+    ) -> str | None:
+        if self._address_listed(address):
+            return None
+        if not address.is_global:
+            if literal is None and host in self.names:
+                return None  # the operator named this very host
+            if literal is not None:
+                return f"address {host} is not public and not listed"
+            return (
+                f"host {host!r} resolves to the non-public address {address}: list the"
+                " address, its network or the exact host name"
+            )
+        if literal is not None and not self.any_public:
+            return f"address {host} is not listed"
         return None
 
     async def url_problem(self, url: str) -> str | None:
@@ -88,6 +131,10 @@ class HostAllowList:
         return await self.host_problem(host or "")
 
 
+def _normal(host: str) -> str:
+    return host.strip().lower().rstrip(".").strip("[]")
+
+
 def _literal_address(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host)
@@ -95,7 +142,8 @@ def _literal_address(host: str) -> IPAddress | None:
         return None
 
 
-async def _resolve(host: str) -> list[IPAddress]:
+async def resolve_host(host: str) -> list[IPAddress]:
+    """The addresses of `host` from the system's resolver (empty when it does not resolve)."""
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)

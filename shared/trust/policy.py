@@ -17,7 +17,9 @@ plugins    CHECKFLEET_PLUGINS           the modules custom action functions come
 Its ``timeout_s`` is capped below the worker's job limit in every case (see
 `shared.execution`). A spec breaking any rule is refused as a whole, with every broken rule
 listed (`SpecRefusedError`): nothing of it runs. The same data-roots rule is enforced again at
-read time (`read_guard`), so a validator reading a second file cannot step outside either.
+read time (`read_guard`), so a validator reading a second file cannot step outside either, and
+the hosts rule again at connect time (`connect_guard`, `shared.trust.pinning`), so a name that
+resolves elsewhere after the check (DNS rebinding) is not connected to there.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from shared.errors import CheckfleetError, ConfigError, SpecRefusedError
 from shared.settings import Settings
 from shared.sources import resolve_source
 from shared.specs import ACTIONS, TYPE_FIELD
-from shared.trust.hosts import HostAllowList
+from shared.trust.hosts import HostAllowList, Lookup
 from shared.trust.locations import Roots, directory_problem, location_problem
 
 # A ${NAME} or ${NAME:-default} reference; `$${` is an escaped literal, and ``${trigger.KEY}``
@@ -57,13 +59,20 @@ class Refusal:
 
 
 class InlineSpecPolicy:
-    """The policy of one worker, from its settings and its environment."""
+    """The policy of one worker, from its settings and its environment; `lookup` resolves
+    host names, both when a spec is checked and when its actions connect (tests inject one)."""
 
-    def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        environ: Mapping[str, str] | None = None,
+        *,
+        lookup: Lookup | None = None,
+    ) -> None:
         self.mode = settings.inline_specs
         self.data_roots = Roots(settings.data_roots)
         self.store_roots = Roots(settings.store_roots)
-        self.hosts = HostAllowList(settings.action_hosts)
+        self.hosts = HostAllowList(settings.action_hosts, lookup)
         self.plugins = frozenset(settings.plugins)
         env = os.environ if environ is None else environ
         #: Only the listed variables are visible to expansion in inline specs.
@@ -117,6 +126,11 @@ class InlineSpecPolicy:
                 )
 
         return guard
+
+    def connect_guard(self) -> HostAllowList | None:
+        """The hosts rule for the connections an inline spec's actions make while it runs
+        (`shared.trust.pinning.pin_hosts`); None when this policy trusts everything."""
+        return None if self.mode == "trusted" else self.hosts
 
     def _variable_refusals(self, spec: Any) -> Iterator[Refusal]:
         for path, text in _strings(spec, ""):

@@ -2,7 +2,8 @@
 against the private real Redis: jobs we write are read, run and answered by arq's `Job` and
 `Worker`; jobs arq writes are claimed by our script and run by the waking worker; results come
 back through arq's `Job.result`; the `Worker` internals the waking worker relies on are still
-arq's. After an arq upgrade, this is the file that fails."""
+arq's; arq's `create_worker` (its CLI's) builds our worker with every setting once its class
+name is bound to ours. After an arq upgrade, this is the file that fails."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import arq
+import arq.worker
 import pytest
 from arq import constants, func
 from arq.connections import ArqRedis
@@ -33,6 +35,7 @@ from shared.keys import Keys
 from shared.redis_connection import connect_arq
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
+from worker.settings import build_worker_settings
 from worker.waking import WakingWorker
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -250,6 +253,26 @@ async def test_the_waking_worker_runs_jobs_arq_enqueued(
     assert await pool.zcard(queue) == 0
 
 
+async def retry_ttl(ctx: dict[str, Any], payload: Any) -> int:
+    """A job function that answers how long its try counter has left, as it starts."""
+    ttl_ms: int = await ctx["redis"].pttl(Keys.arq_retry(ctx["job_id"]))
+    return ttl_ms
+
+
+async def test_arq_sets_the_try_counters_life_as_a_try_starts(
+    pool: ArqRedis, settings: Settings, make_worker: Any
+) -> None:
+    """What `shared.fleet.read_runs_in_progress` reads a run's age from."""
+    job = await enqueue_run(pool, settings.keys, request("aged-1"))
+    assert job is not None
+    worker = await make_worker(functions=[func(retry_ttl, name=RUN_CHECKPOINT)])
+    await worker.main()
+    left_ms = await job.result(timeout=5)
+    assert (
+        arq_protocol.RETRY_KEY_TTL_S * 1000 - 2_000 < left_ms <= arq_protocol.RETRY_KEY_TTL_S * 1000
+    )
+
+
 # -- the Worker internals the waking worker relies on ---------------------------------------------
 
 
@@ -311,7 +334,10 @@ async def test_our_finish_does_what_arqs_finish_job_does(
         state: dict[str, Any] = {}
         for name, prefix in keys.items():
             ttl_ms = await pool.pttl(prefix + job_id)
-            state[name] = (await pool.get(prefix + job_id), -1 if ttl_ms < 0 else round(ttl_ms / 1000))
+            state[name] = (
+                await pool.get(prefix + job_id),
+                -1 if ttl_ms < 0 else round(ttl_ms / 1000),
+            )
         score = await pool.zscore(queue, job_id)
         state["queued"] = None if score is None else score - due_ms  # moved by the increment
         state["aborting"] = await pool.zscore(constants.abort_jobs_ss, job_id)
@@ -320,3 +346,55 @@ async def test_our_finish_does_what_arqs_finish_job_does(
     theirs = await state_after(worker.finish_job, "by-arq")
     ours = await state_after(arq_protocol.JobFinisher(pool, queue).finish, "by-us")
     assert ours == theirs
+
+
+# -- the class arq's CLI builds ---------------------------------------------------------------
+
+
+@pytest.fixture
+def arqs_worker_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """arq's `Worker` name is put back after the test (the binding is for a whole process)."""
+    monkeypatch.setattr(arq.worker, "Worker", arq_protocol.ARQ_WORKER)
+
+
+def test_our_worker_signature_is_arqs_then_our_own() -> None:
+    arqs = list(inspect.signature(Worker).parameters.values())
+    ours = list(inspect.signature(WakingWorker).parameters.values())
+    assert ours[: len(arqs)] == arqs
+    assert [parameter.name for parameter in ours[len(arqs) :]] == [
+        "wake_channel",
+        "idle_poll_s",
+        "fleet_settings",
+    ]
+    assert arq_protocol.ARQ_WORKER is Worker
+
+
+@pytest.mark.usefixtures("arqs_worker_name")
+def test_arqs_create_worker_builds_our_worker_with_every_setting(settings: Settings) -> None:
+    worker_settings = build_worker_settings(settings)
+    assert type(arq.worker.create_worker(worker_settings, handle_signals=False)) is Worker
+    arq_protocol.use_worker_class(WakingWorker)
+    arq_protocol.use_worker_class(WakingWorker)  # idempotent
+    # what arq's CLI runs: run_worker -> create_worker(settings_cls, **cli_options)
+    built = arq.worker.create_worker(worker_settings, burst=True, handle_signals=False)
+    assert type(built) is WakingWorker
+    settings_names = {name for name in vars(worker_settings) if not name.startswith("__")}
+    assert set(arq.worker.get_kwargs(worker_settings)) == settings_names
+    assert (built.wake_channel, built.idle_poll_s) == (settings.keys.wake, settings.idle_poll_s)
+    assert built.fleet_settings is settings and built.burst
+    assert (built.queue_name, built.max_jobs) == (settings.keys.queue, settings.worker_concurrency)
+    assert built.poll_delay_s == 0  # the waking worker waits in its own poll
+    assert set(built.functions) == {RUN_CHECKPOINT, UNDECODABLE_JOB}
+
+
+@pytest.mark.usefixtures("arqs_worker_name")
+def test_a_class_arqs_get_kwargs_could_not_configure_is_refused() -> None:
+    class Opaque(Worker):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    with pytest.raises(TypeError, match="lacks arq's"):
+        arq_protocol.use_worker_class(Opaque)
+    with pytest.raises(TypeError, match="not a subclass"):
+        arq_protocol.use_worker_class(dict)  # type: ignore[arg-type]
+    assert arq.worker.Worker is Worker

@@ -10,7 +10,14 @@ import pytest
 
 from producer.async_runner import run_checkpoint_async
 from shared.errors import BackendUnavailableError, RedisAccessError
-from shared.redis_connection import CLIENT, LONG_LIVED, ONE_SHOT, RetryPolicy, open_redis
+from shared.redis_connection import (
+    CLIENT,
+    LONG_LIVED,
+    ONE_SHOT,
+    RetryPolicy,
+    open_redis,
+    worker_startup,
+)
 from shared.settings import Settings
 from tests.support.access import PASSWORD, with_wrong_password, without_ca, without_password
 from tests.support.redis_server import RedisServer, free_port
@@ -89,6 +96,18 @@ async def test_the_hostname_is_checked_by_default(other_host_tls_server: RedisSe
 async def test_an_unreachable_redis_is_unavailable_for_a_command() -> None:
     with pytest.raises(BackendUnavailableError, match="cannot reach Redis"):
         await open_redis(settings_for(f"redis://127.0.0.1:{free_port()}/0"), ONE_SHOT)
+
+
+async def test_a_bounded_start_up_wait_ends_on_time_and_logs_nothing_on_the_way(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = settings_for(f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailableError, match="cannot reach Redis"):
+        await open_redis(settings, worker_startup(1.5))
+    assert 1.5 <= time.monotonic() - started < 2.5
+    # the worker's exit is the one line (`worker.startup`): no retry or waiting line before it
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 async def test_the_client_api_raises_the_access_error(password_server: RedisServer) -> None:

@@ -8,6 +8,7 @@ next `Reply`; once the script is empty every request gets `default`.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -41,20 +42,40 @@ class RecordedRequest:
         return json.loads(self.body)
 
 
-class _LoopbackServer:
-    """A `ThreadingHTTPServer` on a free 127.0.0.1 port, served by a daemon thread."""
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client refusing our certificate is what the TLS tests want
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+class _LoopbackServer:
+    """A `ThreadingHTTPServer` on a free 127.0.0.1 port (or the given loopback `address` and
+    `port`), served by a daemon thread; speaking TLS with `tls` (a server context)."""
+
+    def __init__(
+        self,
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        address: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self._server = _QuietServer((address, port), handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "http" if tls is None else "https"
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def _start_thread(self) -> None:
         self._thread.start()
@@ -66,15 +87,23 @@ class _LoopbackServer:
 
 
 class RecordingHTTPServer(_LoopbackServer):
-    """Start with `start()` (or as a context manager); `url` is its base URL."""
+    """Start with `start()` (or as a context manager); `url` is its base URL. `address`,
+    `port` and `tls` as for every loopback server here."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(
+        self,
+        default: Reply | None = None,
+        *,
+        address: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.default = default or Reply()
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        super().__init__(self._handler_class())
+        super().__init__(self._handler_class(), address=address, port=port, tls=tls)
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with `replies`, in order."""

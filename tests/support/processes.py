@@ -75,6 +75,22 @@ class ManagedProcess:
         self._log.close()
 
 
+def exit_of(
+    argv: list[str], env: Mapping[str, str], log_dir: Path, timeout_s: float = 15
+) -> tuple[int, str, float]:
+    """Run `argv` until it exits: its exit code, its output and the seconds it took; an
+    AssertionError (with the output) when it is still running after `timeout_s`."""
+    started = time.monotonic()
+    process = ManagedProcess(Path(argv[-1]).name, argv, env, log_dir)
+    try:
+        code = process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running after {timeout_s:g} s:\n{process.log()}") from None
+    finally:
+        process.stop()
+    return code, process.log(), time.monotonic() - started
+
+
 def worker_argv(*extra: str) -> list[str]:
     return [sys.executable, "-m", "arq", "worker.WorkerSettings", *extra]
 

@@ -144,6 +144,11 @@ class RedisServer:
         self._process.wait(timeout=10)
         self._process = None
 
+    def send_signal(self, signal_number: int) -> None:
+        """Signal the running server (SIGSTOP / SIGCONT freeze and wake it)."""
+        assert self._process is not None, "not running"
+        self._process.send_signal(signal_number)
+
     def restart(self) -> None:
         self.stop()
         self.start()

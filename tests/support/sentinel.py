@@ -1,9 +1,10 @@
 """A Redis master, its replica and one Sentinel watching them, on free loopback ports: the
 smallest set-up that fails over (quorum 1), with short timeouts so a test sees a failover in
-a few seconds."""
+a few seconds. `cut_off_replica` then `fail_over` make a failover that loses writes."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -78,6 +79,39 @@ class SentinelSet:
             return int(port)
         finally:
             sentinel.close()
+
+    def cut_off_replica(self) -> None:
+        """Freeze the replica (SIGSTOP) and drop its link to the master, so it misses every
+        write from now on. Freezing alone is not enough: the kernel keeps receiving the
+        replication stream for the frozen process, which reads it all when woken."""
+        self.replica.send_signal(signal.SIGSTOP)
+        master = self.master.client()
+        try:
+            master.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        finally:
+            master.close()
+
+    def fail_over(self, timeout_s: float = 30) -> float:
+        """Kill the master (SIGKILL), wake the replica (SIGCONT) and wait until the sentinel
+        has promoted it; how many seconds that took. Nothing in the sentinel's or the
+        replica's settings bars a replica that lagged: it is promoted, missing what it missed
+        (its link was down for less than ten times ``down-after-milliseconds``)."""
+        started = time.monotonic()
+        self.master.stop()
+        self.replica.send_signal(signal.SIGCONT)
+        replica = self.replica.client()
+        try:
+            while time.monotonic() - started < timeout_s:
+                try:
+                    promoted = self.master_port() == self.replica.port
+                    if promoted and replica.info("replication").get("role") == "master":
+                        return time.monotonic() - started
+                except redis.RedisError:
+                    pass
+                time.sleep(0.1)
+        finally:
+            replica.close()
+        raise TimeoutError(f"the sentinel promoted no replica:\n{self.log()}")
 
     def log(self) -> str:
         path: Path = self.replica.directory / "sentinel.log"

@@ -41,11 +41,12 @@ def free_port() -> int:
 
 
 class LocalSMTPServer:
-    """`host`/`port` to connect to; `mails` holds what arrived."""
+    """`host`/`port` to connect to (a loopback `host` and a `port` may be given); `mails`
+    holds what arrived."""
 
-    def __init__(self) -> None:
-        self.host = "127.0.0.1"
-        self.port = free_port()
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host = host
+        self.port = free_port() if port is None else port
         self._collector = _Collector()
         self._controller = Controller(self._collector, hostname=self.host, port=self.port)
 

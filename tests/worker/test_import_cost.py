@@ -26,7 +26,13 @@ def loaded_after(code: str) -> dict[str, bool]:
 
 
 @pytest.mark.parametrize(
-    "code", ["import worker", "import arq.cli, worker", "import worker.__main__"]
+    "code",
+    [
+        "import worker",
+        "import arq.cli, worker",
+        "import worker.__main__",
+        "import worker; worker.WorkerSettings",  # what arq's CLI looks up: binds our worker
+    ],
 )
 def test_the_probe_imports_load_neither_polars_nor_aiohttp(code: str) -> None:
     assert loaded_after(code) == dict.fromkeys(HEAVY, False)

@@ -74,13 +74,14 @@ async def test_a_restart_without_persistence_is_reported_not_silent(
     print(f"restart without persistence: 6 tried, 2 results, 4 reported lost, {took_s:.1f} s")
 
 
+@pytest.mark.parametrize("entry", ["arq", "waking"])
 async def test_a_worker_outlives_oom_and_publishes_every_run_once(
-    own_redis: RedisServer, worker_settings: Settings, spawn_worker: object
+    own_redis: RedisServer, worker_settings: Settings, spawn_worker: object, entry: str
 ) -> None:
     env = fleet_settings(own_redis, worker_settings)
     settings = Settings.from_env(env)
     worker = spawn_worker(  # type: ignore[operator]
-        "worker", "waking", **env, CHECKFLEET_WORKER_CONCURRENCY="4", CHECKFLEET_TEST_PAUSE_S="0.5"
+        "worker", entry, **env, CHECKFLEET_WORKER_CONCURRENCY="4", CHECKFLEET_TEST_PAUSE_S="0.5"
     )
     pool = await connect_arq(settings)
     admin = own_redis.client()
@@ -112,6 +113,6 @@ async def test_a_worker_outlives_oom_and_publishes_every_run_once(
     assert "OutOfMemoryError" in worker.log(), worker.log()
     assert worker.process.poll() is None
     print(
-        f"OOM: 8 runs, {published_during} published during OOM, all 8 once"
+        f"OOM ({entry}): 8 runs, {published_during} published during OOM, all 8 once"
         f" {recovery_s:.1f} s after memory was freed"
     )

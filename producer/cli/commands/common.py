@@ -1,4 +1,5 @@
-"""What several commands share: the consoles, option types and error reporting."""
+"""What several commands share: the consoles, the help markup mode, option types and error
+reporting."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import MarkupMode
 
 from producer.cli.render import EXIT_ERROR
 from shared.errors import CheckfleetError, SpecProblemsError
+
+#: How typer renders help: None is click's plain text, so a docstring, option help or argument
+#: showing ``[red]`` or ``[bold]`` prints them as written (typer's "rich" mode parses them as
+#: Rich markup and drops them). Every `typer.Typer` of the CLI takes it.
+HELP_MARKUP: MarkupMode = None
 
 
 def stdout() -> Console:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from producer.cli.commands.common import JsonOption, reported_errors, stderr, stdout
+from producer.cli.commands.common import HELP_MARKUP, JsonOption, reported_errors, stderr, stdout
 from producer.cli.commands.redis_access import command_redis
 from producer.cli.render import print_json
 from producer.client.dead_letters import (
@@ -27,6 +27,7 @@ dead_app = typer.Typer(
     help="Dead letters: messages that could not become a run (list, show, requeue).",
     no_args_is_help=False,
     invoke_without_command=True,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

@@ -93,7 +93,7 @@ async def submit(
                 stderr().print(Text(f"{note}: run {run_id} of {name}"))
         if not wait:
             return None
-        with stderr().status(f"waiting for run {run_id} of {name}..."):
+        with stderr().status(Text(f"waiting for run {run_id} of {name}...")):
             try:
                 async with asyncio.timeout(timeout_s):
                     return await backend.wait(ticket)

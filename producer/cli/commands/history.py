@@ -65,7 +65,7 @@ def history_command(
         print_json(stdout(), [result.to_dict() for result in runs])
         return
     stdout().print(history_table(runs))
-    stderr().print(f"{len(runs)} run(s) from {history.store.location}", highlight=False)
+    stderr().print(Text(f"{len(runs)} run(s) from {history.store.location}"), highlight=False)
 
 
 async def _runs(

@@ -45,7 +45,9 @@ def results_command(
     ] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option("--status", "-s", help="Only this status (repeatable)."),
+        typer.Option(
+            "--status", "-s", help="Only this status [success|warning|failure|error] (repeatable)."
+        ),
     ] = None,
     checkpoint: Annotated[
         str | None, typer.Option("--checkpoint", "-c", help="Only this checkpoint's results.")

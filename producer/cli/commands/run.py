@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from producer.cli.commands.common import JsonOption, fail, reported_errors, stderr, stdout
 from producer.cli.render import EXIT_ERROR, print_json, result_table, results_exit_code
+from producer.cli.run_progress import RunProgress
 from shared.checkpoint import Checkpoint, new_run_id
 from shared.definitions import load_checkpoints
 from shared.errors import SpecError, UnknownCheckpointError
@@ -34,7 +34,8 @@ ConfigArgument = Annotated[
 def run_command(
     config: ConfigArgument,
     names: Annotated[
-        list[str] | None, typer.Argument(help="Checkpoints to run (default: all of them).")
+        list[str] | None,
+        typer.Argument(help="Checkpoints to run [all of them when none is named]."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -96,14 +97,15 @@ async def run_with_progress(
     checkpoints: Sequence[Checkpoint], *, store_url: str | None = None
 ) -> list[CheckpointResult]:
     """`run_all` with progress on stderr: a line per finished checkpoint (rows read, time,
-    status) and, on a terminal, a live line with the runs done and the time elapsed."""
+    status) and, on a terminal only, a live line (`RunProgress`: runs done, bytes read of the
+    data's size, time elapsed, the runs still going), cleared when the runs end, before the
+    results are shown. Its ticker only reads procfs and sleeps: the validation runs in the
+    executor's threads meanwhile."""
     console = stderr()
-    started = time.monotonic()
-    done = 0
+    progress = RunProgress.start(checkpoints)
 
     def finished(result: CheckpointResult) -> None:
-        nonlocal done
-        done += 1
+        progress.done(result)
         console.print(
             Text(
                 f"  {result.checkpoint_name}: {result.row_count:,} rows read in "
@@ -111,13 +113,15 @@ async def run_with_progress(
             )
         )
 
-    with console.status("") as status:
+    if not console.is_terminal:  # piped or redirected: the finished lines only
+        return await run_all(checkpoints, finished, store_url=store_url)
+    # the spinner and its space take two cells of the line
+    with console.status(progress.line(console.width - 2)) as status:
 
         async def tick() -> None:
             while True:
-                elapsed = time.monotonic() - started
-                status.update(f"{done} of {len(checkpoints)} done, {elapsed:.0f} s elapsed")
                 await asyncio.sleep(PROGRESS_INTERVAL_S)
+                status.update(progress.line(console.width - 2))
 
         ticker = asyncio.create_task(tick())
         try:

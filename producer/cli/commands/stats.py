@@ -18,8 +18,10 @@ from shared.settings import Settings
 
 
 def stats_command(as_json: JsonOption = False) -> None:
-    """Queue depth, live workers, runs in progress and recent results by status, overall and
-    per checkpoint; warnings when Redis can lose runs (persistence off, an eviction policy)."""
+    """Queue depth, live workers, the runs in progress by id (the 50 longest running, with
+    their worker and time so far, and how many there are) and recent results by status,
+    overall and per checkpoint; warnings when Redis can lose runs (persistence off, an
+    eviction policy)."""
     with reported_errors():
         settings = Settings.from_env()
         stats, warnings = asyncio.run(fetch_stats(settings))
@@ -29,10 +31,12 @@ def stats_command(as_json: JsonOption = False) -> None:
     stdout().print(stats_table(stats, redacted(settings.redis_url)))
     if stats.workers:
         stdout().print(workers_table(stats))
+    if stats.runs_in_progress.total:
+        stdout().print(running_table(stats))
     if stats.recent_by_checkpoint:
         stdout().print(checkpoints_table(stats))
     for warning in warnings:
-        stderr().print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        stderr().print(Text.assemble(("warning: ", "bold yellow"), warning), highlight=False)
 
 
 async def fetch_stats(settings: Settings) -> tuple[FleetStats, list[str]]:
@@ -65,6 +69,22 @@ def checkpoints_table(stats: FleetStats) -> Table:
         table.add_row(
             Text(name), *(str(counts.get(status.value, 0)) for status in CheckpointStatus)
         )
+    return table
+
+
+def running_table(stats: FleetStats) -> Table:
+    """The runs in progress by id, longest running first (at most `RUNS_IN_PROGRESS_SHOWN`)."""
+    running = stats.runs_in_progress
+    shown = len(running.oldest)
+    title = "runs in progress" + (f" (the {shown} oldest of {running.total})"
+                                  if shown < running.total else "")  # fmt: skip
+    table = Table(title=title)
+    table.add_column("run id", overflow="fold")
+    table.add_column("worker", overflow="fold")
+    table.add_column("running s", justify="right")
+    for run in running.oldest:
+        age = "?" if run.running_s is None else f"{run.running_s:.0f}"
+        table.add_row(Text(run.run_id), Text(run.worker_id), age)
     return table
 
 

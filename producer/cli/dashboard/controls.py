@@ -73,10 +73,10 @@ async def run_again(request: web.Request) -> web.Response:
     if original is None:
         raise web.HTTPNotFound(text="no such run\n")
     with _refused("run again"):
-        run_id = await rerun(redis, view.settings.keys, original)
+        again = await rerun(redis, view.settings, original)
     raise _back(
         "/runs/" + quote(original.run_id, safe=""),
-        f"enqueued run {run_id} of {original.checkpoint_name}",
+        f"enqueued run {again.run_id} of {original.checkpoint_name}",
     )
 
 

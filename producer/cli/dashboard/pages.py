@@ -12,6 +12,7 @@ from producer.cli.dashboard.charts import line_chart, trend_strip
 from producer.cli.dashboard.data import CheckpointHealth, Series
 from producer.cli.dashboard.links import checkpoint_href, run_href
 from producer.cli.render import outcome_of
+from producer.client.control import rerun_of
 from producer.client.dead_letters import DeadLetter
 from shared.fleet import FleetStats, heartbeat_age_s
 from shared.models import CheckpointResult
@@ -73,7 +74,24 @@ def fleet_panel(stats: FleetStats | None, where: str, problem: str | None) -> st
     )
     return (
         f"<section id=fleet><h2>fleet at {escape(where)}</h2><div class=tiles>{cells}</div>"
-        f"{table}</section>"
+        f"{table}{running_table(stats)}</section>"
+    )
+
+
+def running_table(stats: FleetStats) -> str:
+    """The runs in progress by id, longest running first; the script refreshes the body."""
+    running = stats.runs_in_progress
+    rows = "".join(
+        f'<tr><td><a href="{run_href(run.run_id)}">{escape(run.run_id)}</a></td>'
+        f"<td>{escape(run.worker_id)}</td>"
+        f"<td>{'?' if run.running_s is None else f'{run.running_s:.0f}'}</td></tr>"
+        for run in running.oldest
+    )
+    return (
+        f"<h3>runs in progress (<span id=running-count>{len(running.oldest)} of "
+        f"{running.total}</span>, longest running first)</h3>"
+        "<table class=running><thead><tr><th>run id</th><th>worker</th><th>running s</th>"
+        f"</tr></thead><tbody id=running>{rows}</tbody></table>"
     )
 
 
@@ -199,6 +217,9 @@ def run_page(result: CheckpointResult, controls_html: str) -> str:
         ("rows read", f"{result.row_count:,}"),
         ("duration", f"{result.duration_ms:.0f} ms"),
     ]  # fmt: skip
+    repeated = rerun_of(result)
+    if repeated is not None:
+        facts.append(("re-run of", f'<a href="{run_href(repeated)}">{escape(repeated)}</a>'))
     if result.error:
         facts.append(("error", f'<span class="problem">{escape(result.error)}</span>'))
     summary = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in facts)

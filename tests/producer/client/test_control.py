@@ -3,19 +3,30 @@ of the cancel script, and a request dead letter put back on the request stream."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from arq.connections import ArqRedis
 
-from producer.client.control import RunControlError, cancel_run, check_run_id
+from producer.client.control import (
+    RunControlError,
+    cancel_run,
+    check_run_id,
+    rerun,
+    rerun_of,
+    rerun_request,
+)
 from producer.client.dead_letters import DeadLetterError, requeue_dead_letter
 from shared import codec
 from shared.enqueue import enqueue_run
 from shared.job import CANCELLED_MESSAGE, RunRequest
+from shared.models import CheckpointResult, CheckpointStatus
 from shared.publishing import ResultPublisher
 from shared.redis_connection import ONE_SHOT, connect_arq
+from shared.serializer import deserialize_job
 from shared.settings import Settings
 
 
@@ -70,3 +81,43 @@ async def test_a_request_dead_letter_goes_back_to_the_request_stream(
     assert await redis.xlen(keys.dead) == 0
     with pytest.raises(DeadLetterError, match="no dead letter"):
         await requeue_dead_letter(redis, keys, entry)
+
+
+def finished(**fields: Any) -> CheckpointResult:
+    base: dict[str, Any] = {
+        "run_id": "r-1",
+        "checkpoint_name": "orders",
+        "status": CheckpointStatus.FAILURE,
+        "metadata": {"tags": {}, "context": {"day": "[red]x", "n": 2}},
+        "provenance": {"origin": "scheduler:s-1", "inline": False},
+    }
+    return CheckpointResult(**{**base, **fields})
+
+
+async def test_a_rerun_is_the_same_checkpoint_and_context_under_a_new_id_signed(
+    redis: ArqRedis, settings: Settings
+) -> None:
+    signed = dataclasses.replace(settings, signing_key="k" * 32)
+    request = await rerun(redis, signed, finished())
+    assert request.checkpoint == "orders" and request.context == {"day": "[red]x", "n": 2}
+    assert request.run_id not in (None, "r-1")
+    assert request.origin == "client:rerun-of:r-1"
+    assert request.run_id is not None
+    raw = await redis.get(signed.keys.arq_job(request.run_id))
+    assert raw is not None
+    [payload] = deserialize_job(raw)["a"]
+    assert payload["origin"] == "client:rerun-of:r-1" and "signature" in payload
+    again = finished(run_id=request.run_id, provenance={"origin": request.origin})
+    assert rerun_of(again) == "r-1" and rerun_of(finished()) is None
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        finished(provenance={"origin": "client:c", "inline": True}),
+        finished(checkpoint_name="<inline spec without a name>", provenance={}),
+    ],
+)
+def test_a_run_of_an_inline_spec_cannot_be_rerun(result: CheckpointResult) -> None:
+    with pytest.raises(RunControlError, match="ran an inline spec"):
+        rerun_request(result)

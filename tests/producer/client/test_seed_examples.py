@@ -26,6 +26,7 @@ from tests.producer.conftest import PREFIX
 from tests.support.http_server import RecordingHTTPServer
 from tests.support.processes import REPO_ROOT, ManagedProcess, waking_worker_argv
 from tests.support.redis_server import RedisServer
+from tests.support.results import make_result
 
 pytestmark = pytest.mark.slow
 
@@ -370,3 +371,18 @@ async def test_complete_example(
     assert lines.count("Completed: failure") == len(streamed)
     # every failing run of checkpoint1 (parallel + triggered) told Slack
     assert len(slack.requests) - before == 1 + len(streamed)
+
+    # The page defines a custom async action and imports ConcurrentStrategy without using
+    # them: here they run, next to the converted Slack action (in-process on both backends).
+    from shared.async_base import ActionConfig
+
+    class AsyncWebhookConfig(ActionConfig):
+        url: str = ""
+
+    webhook = AsyncWebhookAction(AsyncWebhookConfig(url=slack.url + "/hook"))
+    sent = len(slack.requests)
+    outcomes = await ConcurrentStrategy().execute([async_slack, webhook], make_result())
+    assert [r.status for r in outcomes] == [ActionStatus.SUCCESS, ActionStatus.SUCCESS]
+    assert sorted(r.path for r in slack.requests[sent:]) == ["/hook", "/slack"]
+    # The spec keeps the template, never the expanded URL.
+    assert slack_action.to_spec()["webhook_url"] == "${SLACK_WEBHOOK}"

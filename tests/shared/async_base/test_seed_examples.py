@@ -4,7 +4,9 @@ tests. Each example is as on the page, with only the import paths changed
 (``truthound.checkpoint.async_base`` -> ``shared.async_base``, ``truthound.checkpoint.actions``
 -> ``shared.actions``); the lines around them supply what the page leaves implicit (configs,
 URLs, a checkpoint result) and check the outcome. Examples of the runner (``async_runner``)
-belong to the producer/worker and are not here.
+belong to the producer/worker and are not here; nor is the page's complete example, whose
+action parts (the custom async webhook, the converted Slack action, `ConcurrentStrategy`)
+tests/producer/client/test_seed_examples.py runs on both backends.
 """
 
 from __future__ import annotations
@@ -311,57 +313,6 @@ async def test_with_semaphore_example() -> None:
 
     await asyncio.gather(*(limited_operation() for _ in range(12)))
     assert peak == 5
-
-
-# --- Complete example: the action parts -------------------------------------------------------
-
-
-class AsyncWebhookConfig(ActionConfig):
-    url: str = ""
-
-
-async def test_complete_example_actions(
-    http_server: RecordingHTTPServer,
-    failed_result: CheckpointResult,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("SLACK_WEBHOOK", http_server.url + "/slack")
-
-    from shared.actions import SlackNotification
-    from shared.async_base import (
-        AsyncBaseAction,
-        ConcurrentStrategy,
-        adapt_to_async,
-    )
-
-    # Custom async action
-    class AsyncWebhookAction(AsyncBaseAction):  # type: ignore[type-arg]
-        action_type = "async_webhook"
-
-        async def _execute_async(self, result):  # type: ignore[no-untyped-def]
-            import aiohttp
-
-            async with aiohttp.ClientSession() as session:
-                async with session.post(
-                    self._config.url,
-                    json=result.to_dict(),
-                ) as resp:
-                    return ActionResult(
-                        status=ActionStatus.SUCCESS if resp.ok else ActionStatus.ERROR,
-                        action_name=self.name,
-                        action_type=self.action_type,
-                    )
-
-    # Convert synchronous action to async
-    slack = SlackNotification(webhook_url="${SLACK_WEBHOOK}")
-    async_slack = adapt_to_async(slack)
-
-    webhook = AsyncWebhookAction(AsyncWebhookConfig(url=http_server.url + "/hook"))
-    results = await ConcurrentStrategy().execute([async_slack, webhook], failed_result)
-    assert [r.status for r in results] == [ActionStatus.SUCCESS, ActionStatus.SUCCESS]
-    assert sorted(r.path for r in http_server.requests) == ["/hook", "/slack"]
-    # The spec keeps the template, never the expanded URL.
-    assert slack.to_spec()["webhook_url"] == "${SLACK_WEBHOOK}"
 
 
 # --- Mixed Sync/Async Usage --------------------------------------------------------------------

@@ -81,6 +81,30 @@ function followResults() {
   source.onerror = () => setState("reconnecting...");
 }
 
+// The runs in progress by id (text only: run ids and worker ids are never markup).
+function showRunning(running) {
+  const body = document.getElementById("running");
+  const count = document.getElementById("running-count");
+  if (!body || !running) return;
+  const rows = running.oldest.map((run) => {
+    const row = document.createElement("tr");
+    const link = document.createElement("a");
+    link.href = "/runs/" + encodeURIComponent(run.run_id);
+    link.textContent = run.run_id;
+    const cells = [link, run.worker_id,
+      run.running_s === null ? "?" : String(Math.round(run.running_s))];
+    for (const content of cells) {
+      const cell = document.createElement("td");
+      if (typeof content === "string") cell.textContent = content;
+      else cell.append(content);
+      row.append(cell);
+    }
+    return row;
+  });
+  body.replaceChildren(...rows);
+  if (count) count.textContent = `${running.oldest.length} of ${running.total}`;
+}
+
 async function refreshFleet() {
   try {
     const response = await fetch("/api/fleet", { cache: "no-store" });
@@ -97,6 +121,7 @@ async function refreshFleet() {
       const element = document.getElementById(id);
       if (element) element.textContent = String(value);
     }
+    showRunning(stats.runs_in_progress);
   } catch (error) {
     // the next poll tries again; the page keeps the last figures
   }

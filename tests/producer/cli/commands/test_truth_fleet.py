@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from producer.cli.app import app
 from shared import codec
 from shared.job import CANCELLED_MESSAGE
+from shared.models import CheckpointResult, CheckpointStatus
 from shared.settings import Settings
 from tests.support.processes import ManagedProcess, waking_worker_argv
 from tests.worker.fleet import write_fleet_files
@@ -185,3 +186,71 @@ def test_follow_in_a_real_terminal_prints_each_result_on_a_line_of_its_own(
         assert "following new results; Ctrl-C stops" in screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+def test_stats_lists_the_runs_in_progress_by_id(fleet: dict[str, str], settings: Settings) -> None:
+    assert invoke(fleet, "enqueue", "slow", "--run-id", "p-1")[0] == 0
+    deadline = time.monotonic() + 15
+    while True:
+        running = json.loads(invoke(fleet, "stats", "--json")[1])["runs_in_progress"]
+        if running["total"]:
+            break
+        assert time.monotonic() < deadline, "the slow run never started"
+        time.sleep(0.1)
+    [run] = running["oldest"]
+    assert run["run_id"] == "p-1" and run["worker_id"].count(":") == 2  # host:pid:random
+    assert 0 <= run["running_s"] < 20
+    code, out, _ = invoke(fleet, "stats")
+    assert code == 0 and "runs in progress" in out
+    [row] = [line for line in out.splitlines() if "p-1" in line]
+    assert squeezed(run["worker_id"][:20]) in squeezed(out)
+    assert re.search(r"│\s*\d+\s*│$", row.rstrip()), row  # the running seconds column
+    assert invoke(fleet, "cancel", "p-1")[0] == 0
+
+
+def test_rerun_repeats_a_run_with_its_context_under_a_new_id(
+    fleet: dict[str, str], settings: Settings
+) -> None:
+    assert (
+        invoke(fleet, "enqueue", "orders", "--run-id", "o-1", "-c", "day=[red]x", "--wait")[0] == 0
+    )
+    code, out, err = invoke(fleet, "rerun", "o-1", "--json")
+    assert code == 0, out + err
+    answer = json.loads(out)
+    assert answer["rerun_of"] == "o-1" and answer["checkpoint"] == "orders"
+    assert answer["run_id"] != "o-1"
+    deadline = time.monotonic() + 15
+    while True:
+        results = [json.loads(line) for line in invoke(fleet, "results", "--json")[1].splitlines()]
+        if results[0]["run_id"] == answer["run_id"]:
+            break
+        assert time.monotonic() < deadline, "the re-run never ran"
+        time.sleep(0.1)
+    again = results[0]["result"]
+    assert again["metadata"]["context"] == {"day": "[red]x"}
+    assert again["provenance"]["origin"] == "client:rerun-of:o-1"
+    code, _, err = invoke(fleet, "rerun", "o-1")
+    assert code == 0 and "a re-run of o-1" in " ".join(err.split())
+
+
+def test_rerun_refuses_unknown_runs_and_inline_specs(
+    fleet: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    code, out, err = invoke(fleet, "rerun", "never-was")
+    assert code == 3 and "no run never-was" in err and "Traceback" not in out + err
+    code, _, err = invoke(fleet, "rerun", "bad id")
+    assert code == 3 and "is not a run id" in err
+    inline = CheckpointResult(
+        run_id="i-1",
+        checkpoint_name="inline",
+        status=CheckpointStatus.SUCCESS,
+        provenance={"origin": "client:x", "inline": True},
+    )
+    client = sync_redis.Redis.from_url(settings.redis_url)
+    try:
+        client.set(settings.keys.run_result("i-1"), codec.encode_result(inline))
+    finally:
+        client.close()
+    code, _, err = invoke(fleet, "rerun", "i-1")
+    assert code == 3 and "ran an inline spec" in " ".join(err.split())
+    assert [r for r in invoke(fleet, "results", "--json")[1].splitlines()] == []

@@ -84,6 +84,12 @@ def test_cancel_needs_the_token_and_the_run_result_says_cancelled(
         while not client.exists(settings.keys.arq_in_progress("c-1")):
             assert time.monotonic() < deadline, "the slow run never started"
             time.sleep(0.05)
+        # listed by id, with its worker and how long it has run, until it ends
+        overview = dashboard.get("/")
+        assert 'href="/runs/c-1">c-1</a>' in overview and "1 of 1" in overview
+        running = json.loads(dashboard.get("/api/fleet"))["runs_in_progress"]
+        assert running["total"] == 1 and running["oldest"][0]["run_id"] == "c-1"
+        assert running["oldest"][0]["worker_id"] and running["oldest"][0]["running_s"] >= 0
         assert dashboard.post("/actions/cancel", {"run_id": "c-1", "token": "wrong"})[0] == 403
         status, _ = dashboard.post("/actions/cancel", {"run_id": "c-1", "token": TOKEN})
         assert status == 303
@@ -114,6 +120,10 @@ def test_run_again_enqueues_a_new_run_of_the_checkpoint(dashboard: Dashboard) ->
         time.sleep(0.2)
     newest = json.loads(out.splitlines()[0])
     assert newest["run_id"] != "a-1" and newest["status"] == "success"
+    assert newest["result"]["provenance"]["origin"] == "client:rerun-of:a-1"
+    assert 're-run of</th><td><a href="/runs/a-1">a-1</a>' in dashboard.get(
+        "/runs/" + newest["run_id"]
+    )
 
 
 def test_dead_letters_are_listed_escaped_and_requeued_with_the_token(

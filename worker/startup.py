@@ -1,0 +1,74 @@
+"""How a worker process starts and when it gives up, for both entry points: ``python -m worker``
+and ``arq worker.WorkerSettings`` build the same `worker.waking.WakingWorker`, whose `main`
+calls `open_worker_pool` and turns what ends it into `WorkerExit`.
+
+Exit codes (``checkfleet worker`` execs ``python -m worker``, so it has them too), each with
+one log line and no traceback:
+
+- 0: stopped (SIGTERM, SIGINT, or ``--burst`` with the queue empty);
+- `EXIT_CONFIG` (2): a setting or the definitions do not load, or Redis refuses the worker
+  (wrong or missing password, missing permission, untrusted certificate), at start-up or
+  later. Fix the configuration: a restart will not help;
+- `EXIT_REDIS_UNREACHABLE` (75, sysexits' ``EX_TEMPFAIL``): Redis did not answer within
+  ``CHECKFLEET_STARTUP_TIMEOUT_S`` (30 s) of start-up. A restart later may help. Redis going
+  away after start-up is ridden out, never an exit.
+"""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis
+
+from shared.errors import BackendUnavailableError, ConfigError
+from shared.redis_connection import (
+    LONG_LIVED,
+    access_problem,
+    connect_arq_client,
+    open_redis,
+    worker_startup,
+)
+from shared.redis_url import redacted
+from shared.settings import Settings
+
+EXIT_CONFIG = 2
+EXIT_REDIS_UNREACHABLE = 75
+
+
+class WorkerExit(SystemExit):
+    """Ends the worker process with `code`. A SystemExit, so that it leaves asyncio's
+    ``run_until_complete`` in arq's CLI (asyncio re-raises it out of the task) and the
+    interpreter exits with the code, its line already logged."""
+
+    def __init__(self, code: int, line: str) -> None:
+        super().__init__(code)
+        self.line = line
+
+
+async def open_worker_pool(settings: Settings) -> ArqRedis:
+    """The worker's arq pool (`LONG_LIVED`: an outage after start-up is ridden out), once Redis
+    has answered within the start-up wait. `RedisAccessError` when Redis refuses the worker,
+    `BackendUnavailableError` when it did not answer in time."""
+    probe = await open_redis(settings, worker_startup(settings.startup_timeout_s))
+    await probe.aclose()
+    return connect_arq_client(settings, LONG_LIVED)
+
+
+def worker_exit(error: BaseException, settings: Settings) -> WorkerExit | None:
+    """The exit of a worker that `error` ends, or None when `error` is not one a worker exits
+    on with a code (a bug, whose traceback is wanted, or an outage to ride out)."""
+    if isinstance(error, WorkerExit):
+        return error
+    if isinstance(error, BackendUnavailableError):
+        return WorkerExit(
+            EXIT_REDIS_UNREACHABLE,
+            f"worker cannot start within CHECKFLEET_STARTUP_TIMEOUT_S"
+            f" ({settings.startup_timeout_s:g} s): {error}",
+        )
+    if isinstance(error, ConfigError):  # RedisAccessError included: it names the URL already
+        return WorkerExit(EXIT_CONFIG, f"worker cannot start: {error}")
+    problem = access_problem(error)
+    if problem is not None:
+        # Redis started refusing this worker while it ran (password rotated, certificate
+        # replaced): not an outage to ride out.
+        where = redacted(settings.redis_url)
+        return WorkerExit(EXIT_CONFIG, f"worker stopped: {problem} (Redis at {where})")
+    return None
