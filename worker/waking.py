@@ -250,28 +250,12 @@ class WakingWorker(Worker):
         with contextlib.suppress(RedisError, OSError):
             await self.pool.delete(Keys.arq_in_progress(job_id))
 
-    async def finish_job(
-        self,
-        job_id: str,
-        finish: bool,
-        result_data: bytes | None,
-        result_timeout_s: float | None,
-        keep_result_forever: bool,
-        incr_score: int | None,
-        keep_in_progress: float | None,
-    ) -> None:
-        """arq's `finish_job` in one script call (`shared.arq_protocol.JobFinisher`)."""
+    async def finish_job(self, job_id: str, *arguments: Any) -> None:
+        """arq's `finish_job` (`arguments`: arq's, in its order) in one script call
+        (`shared.arq_protocol.JobFinisher`)."""
         if self._finisher is None:
             self._finisher = JobFinisher(self.pool, self.queue_name)
-        await self._finisher.finish(
-            job_id,
-            finish,
-            result_data,
-            result_timeout_s,
-            keep_result_forever,
-            incr_score,
-            keep_in_progress,
-        )
+        await self._finisher.finish(job_id, *arguments)
 
     async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
         """arq's `finish_failed_job`, for a job arq failed before running it: also dead-lettered
