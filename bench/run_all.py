@@ -18,7 +18,14 @@ BENCH = Path(__file__).resolve().parent
 #: (script, full-size arguments, smoke arguments)
 BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("enqueue.py", [], ["--runs", "2000", "--single-runs", "200", "--repeat", "1"]),
-    ("latency.py", [], ["--runs", "30", "--baseline-runs", "2", "--repeat", "1", "--idle-s", "1"]),
+    (
+        "latency.py",
+        [],
+        [
+            *("--runs", "30", "--baseline-runs", "2", "--repeat", "1", "--idle-s", "1"),
+            *("--idle-polls", "1", "--unwoken-runs", "3"),
+        ],
+    ),
     ("throughput.py", [], ["--runs", "200", "--repeat", "1"]),
     ("memory.py", [], ["--warm-runs", "50", "--runs", "200", "--maxlen", "100", "--repeat", "1"]),
     ("validation.py", [], ["--rows", "20000", "--repeat", "1"]),

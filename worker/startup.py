@@ -1,6 +1,6 @@
 """How a worker process starts and when it gives up, for both entry points: ``python -m worker``
 and ``arq worker.WorkerSettings`` build the same `worker.waking.WakingWorker`, whose `main`
-calls `open_worker_pool` and turns what ends it into `WorkerExit`.
+calls `open_worker_pool` and turns what ends it into a `WorkerExit` (code and line).
 
 Exit codes (``checkfleet worker`` execs ``python -m worker``, so it has them too), each with
 one log line and no traceback:
@@ -15,6 +15,8 @@ one log line and no traceback:
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 
@@ -33,14 +35,15 @@ EXIT_CONFIG = 2
 EXIT_REDIS_UNREACHABLE = 75
 
 
-class WorkerExit(SystemExit):
-    """Ends the worker process with `code`. A SystemExit, so that it leaves asyncio's
-    ``run_until_complete`` in arq's CLI (asyncio re-raises it out of the task) and the
-    interpreter exits with the code, its line already logged."""
+@dataclass(frozen=True, slots=True)
+class WorkerExit:
+    """How a worker process ends: its exit code and the one line it logs. `WakingWorker.main`
+    raises ``SystemExit(code)`` after the line, which leaves asyncio's ``run_until_complete``
+    in arq's CLI too (asyncio re-raises SystemExit out of the task), so the interpreter exits
+    with the code."""
 
-    def __init__(self, code: int, line: str) -> None:
-        super().__init__(code)
-        self.line = line
+    code: int
+    line: str
 
 
 async def open_worker_pool(settings: Settings) -> ArqRedis:
@@ -55,8 +58,6 @@ async def open_worker_pool(settings: Settings) -> ArqRedis:
 def worker_exit(error: BaseException, settings: Settings) -> WorkerExit | None:
     """The exit of a worker that `error` ends, or None when `error` is not one a worker exits
     on with a code (a bug, whose traceback is wanted, or an outage to ride out)."""
-    if isinstance(error, WorkerExit):
-        return error
     if isinstance(error, BackendUnavailableError):
         return WorkerExit(
             EXIT_REDIS_UNREACHABLE,

@@ -123,7 +123,7 @@ class WakingWorker(Worker):
                 raise
             self._exit = ending
             logger.error("%s", ending.line)
-            raise ending from None
+            raise SystemExit(ending.code) from None
 
     async def _poll_iteration(self) -> None:
         try:

@@ -35,6 +35,7 @@ class OpsgenieAlert(HttpAction[OpsgenieConfig]):
     action_type = "opsgenie"
     env_fields = ("api_key", "api_url")
     secret_fields = ("api_key",)
+    reach_fields = (("api_url", "url"),)
 
     @classmethod
     def _default_config(cls) -> OpsgenieConfig:

@@ -33,6 +33,7 @@ class PagerDutyAlert(HttpAction[PagerDutyConfig]):
     action_type = "pagerduty"
     env_fields = ("routing_key", "events_url")
     secret_fields = ("routing_key",)
+    reach_fields = (("events_url", "url"),)
 
     @classmethod
     def _default_config(cls) -> PagerDutyConfig:

@@ -33,6 +33,7 @@ class TeamsNotification(HttpAction[TeamsConfig]):
     action_type = "teams"
     env_fields = ("webhook_url",)
     secret_fields = ("webhook_url",)
+    reach_fields = (("webhook_url", "url"),)
 
     @classmethod
     def _default_config(cls) -> TeamsConfig:

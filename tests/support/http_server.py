@@ -37,6 +37,8 @@ class RecordedRequest:
     body: bytes
     #: `time.monotonic()` when the request arrived.
     at: float
+    #: The client's address and port: one per connection.
+    peer: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -88,7 +90,8 @@ class _LoopbackServer:
 
 class RecordingHTTPServer(_LoopbackServer):
     """Start with `start()` (or as a context manager); `url` is its base URL. `address`,
-    `port` and `tls` as for every loopback server here."""
+    `port` and `tls` as for every loopback server here; `keep_alive` answers in HTTP/1.1 and
+    keeps connections open for the next request (pooling tests)."""
 
     def __init__(
         self,
@@ -97,8 +100,10 @@ class RecordingHTTPServer(_LoopbackServer):
         address: str = "127.0.0.1",
         port: int = 0,
         tls: ssl.SSLContext | None = None,
+        keep_alive: bool = False,
     ) -> None:
         self.default = default or Reply()
+        self.keep_alive = keep_alive
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -139,6 +144,8 @@ class RecordingHTTPServer(_LoopbackServer):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if server.keep_alive else "HTTP/1.0"
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -149,6 +156,7 @@ class RecordingHTTPServer(_LoopbackServer):
                         headers=dict(self.headers.items()),
                         body=body,
                         at=time.monotonic(),
+                        peer="{}:{}".format(*self.client_address[:2]),
                     )
                 )
                 reply = server._next_reply()

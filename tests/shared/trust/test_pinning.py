@@ -117,21 +117,21 @@ async def test_a_rebinding_to_a_refused_address_is_an_error_naming_the_rule(
     assert TOKEN not in json.dumps(result.to_dict())
 
 
-async def test_trusted_runs_are_not_judged(
-    servers: tuple[RecordingHTTPServer, RecordingHTTPServer],
-) -> None:
-    _, internal = servers
-    session = await open_http_session()
-    try:
-        async with session.post(f"{internal.url}/x", json={}) as reply:
-            assert reply.status == 200  # no policy bound: loopback as before
-        refusing = InlineSpecPolicy(Settings.from_env({}), environ={})
-        with pin_hosts(refusing.connect_guard()), pytest.raises(SpecRefusedError):
-            url = f"http://localhost:{internal.port}/x"
-            await session.post(url, json={}, **request_options(url))
-    finally:
-        await close_http_session()
-    assert len(internal.requests) == 1
+async def test_trusted_runs_are_not_judged_and_judged_ones_do_not_reuse_their_connections() -> None:
+    with RecordingHTTPServer(keep_alive=True) as internal:
+        url = f"http://localhost:{internal.port}/x"
+        session = await open_http_session()
+        try:
+            for _ in range(2):  # no policy bound: loopback as before, on one pooled connection
+                async with session.post(url, json={}) as reply:
+                    assert await reply.read() == b"ok"  # read: back to the pool
+            refusing = InlineSpecPolicy(Settings.from_env({}), environ={})
+            with pin_hosts(refusing.connect_guard()), pytest.raises(SpecRefusedError):
+                await session.post(url, json={}, **request_options(url))
+        finally:
+            await close_http_session()
+        assert len(internal.requests) == 2
+        assert len({r.peer for r in internal.requests}) == 1  # the pool was used
 
 
 def tls_server(files: TlsFiles, cert: tuple[Path, Path]) -> RecordingHTTPServer:

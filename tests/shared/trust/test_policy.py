@@ -98,3 +98,19 @@ async def test_urls_are_judged_without_their_credentials(tmp_path: Path) -> None
     assert [r.rule for r in refused] == ["data-roots"] and "s3cret" not in str(refused[0])
     allowing = policy(tmp_path, CHECKFLEET_DATA_ROOTS="postgresql://db.internal:5432/sales")
     assert await allowing.refusals({**spec("x"), "data_source": source}) == []
+
+
+async def test_every_http_action_is_judged_by_the_hosts_rule(tmp_path: Path) -> None:
+    actions = [
+        {"type": "teams", "webhook_url": "http://127.0.0.1:6379/"},
+        {"type": "pagerduty", "routing_key": "k"},  # its default events.pagerduty.com
+        {"type": "opsgenie", "api_key": "k", "api_url": "http://169.254.169.254"},
+    ]
+    refusals = await policy(tmp_path, CHECKFLEET_DATA_ROOTS="/").refusals(
+        spec("/a.csv", actions=actions)
+    )
+    assert [(r.rule, r.path) for r in refusals] == [
+        ("hosts", "actions[0].webhook_url"),
+        ("hosts", "actions[1].events_url"),
+        ("hosts", "actions[2].api_url"),
+    ]
