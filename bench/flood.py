@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> None:
         ["percentile", "flooded ms", "quiet ms", "ratio"],
         rows,
     )
-    print("target: flooded p99 < 100 ms; no good run lost, every payload one outcome")
+    print(
+        "target: flooded p99 < 100 ms and <= 2x the quiet p99; no good run lost,"
+        " every payload one outcome"
+    )
 
 
 if __name__ == "__main__":

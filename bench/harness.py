@@ -103,6 +103,11 @@ WORKER_COMMANDS = {
 KIND_ENV = {"arq-noop-fast": {"ARQ_POLL_DELAY_S": "0.01"}}
 
 
+def worker_environment(fleet: Fleet, kind: str, **env: str) -> dict[str, str]:
+    """The environment of a worker process of `kind` on `fleet`, plus `env`."""
+    return {**os.environ, **fleet.env(kind), **KIND_ENV.get(kind, {}), **env}
+
+
 class WorkerProcesses:
     """`count` worker processes of one kind; stopped (SIGTERM, then kill) on exit."""
 
@@ -111,7 +116,7 @@ class WorkerProcesses:
             subprocess.Popen(
                 WORKER_COMMANDS[kind],
                 cwd=REPO_ROOT,
-                env={**os.environ, **fleet.env(kind), **KIND_ENV.get(kind, {}), **env},
+                env=worker_environment(fleet, kind, **env),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

@@ -1,10 +1,10 @@
-"""Memory: one ``python -m worker`` process's RSS after 1,000 runs of the tiny checkpoint and
-after 10,000 (the baseline is the first figure: the ratio should stay within 1.1), and what
+"""Memory: one ``python -m worker`` process's RSS after 10,000 runs of the tiny checkpoint and
+after 100,000 (the baseline is the first figure: the ratio should stay within 1.1), and what
 Redis holds afterwards: the results stream stays near ``CHECKFLEET_RESULTS_MAXLEN`` (set low
 here, so the cap shows) and every per-run key carries an expiry, so Redis memory is bounded by
 MAXLEN plus the runs of one ``CHECKFLEET_RESULT_TTL_S`` window.
 
-    python bench/memory.py [--warm-runs 1000] [--runs 10000] [--maxlen 2000] [--repeat 3]
+    python bench/memory.py [--warm-runs 10000] [--runs 100000] [--maxlen 2000] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -87,10 +87,10 @@ def sample(fleet: Fleet, warm_runs: int, runs: int, maxlen: int, index: int) -> 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm-runs", type=int, default=1_000)
-    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--warm-runs", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--maxlen", type=int, default=2_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
     return parser.parse_args(argv)
 
 
@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> None:
         ],
     )  # fmt: skip
     print(f"keys without expiry at the end: {end_redis['lasting']}")
-    print("target: worker RSS after 10,000 runs within 10% of its RSS after 1,000")
+    print(
+        f"target: worker RSS after {args.runs:,} runs within 10% of its RSS after"
+        f" {args.warm_runs:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -99,11 +99,6 @@ class Keys:
         client can tell a run still running from one Redis lost."""
         return self._key("running")
 
-    def deaths(self, job_id: str) -> str:
-        """How many times a worker died (its heartbeat expired) while running job `job_id`:
-        incremented by each heartbeat re-queue, so a run that kills workers can be stopped."""
-        return self._key("deaths", job_id)
-
     def action_done(self, run_id: str, action: str) -> str:
         """Marker that action `action` (its position and name) of run `run_id` started: a re-run
         after a crash or a cancel skips it, so each action runs at most once per run id."""

@@ -37,10 +37,21 @@ REPLY_MAXLEN = 10_000
 #: A reply stream nobody wrote to for this long is dropped (its client is gone).
 REPLY_TTL_S = 3_600
 
-# KEYS: published marker, results stream, per-run result copy[, reply stream]
+# KEYS: published marker, results stream, per-run result copy[, reply stream][, the job's start
+#       counter, the running hash]
 # ARGV: ttl ms, maxlen, run_id, checkpoint, status, schema version, packed result,
-#       reply maxlen, reply ttl ms
+#       reply maxlen, reply ttl ms, "1" with a reply stream, job id and worker id of a job ending
 _PUBLISH_ONCE = """
+local ending = 4
+if ARGV[10] == '1' then
+    ending = 5
+end
+if ARGV[11] then
+    redis.call('DEL', KEYS[ending])
+    if redis.call('HGET', KEYS[ending + 1], ARGV[11]) == ARGV[12] then
+        redis.call('HDEL', KEYS[ending + 1], ARGV[11])
+    end
+end
 local existing = redis.call('GET', KEYS[1])
 if existing then
     return {0, existing}
@@ -49,13 +60,25 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
     'run_id', ARGV[3], 'checkpoint', ARGV[4], 'status', ARGV[5], 'v', ARGV[6], 'result', ARGV[7])
 redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
 redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[1])
-if KEYS[4] then
+if ARGV[10] == '1' then
     redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'run_id', ARGV[3],
         'checkpoint', ARGV[4], 'status', ARGV[5], 'v', ARGV[6], 'result', ARGV[7])
     redis.call('PEXPIRE', KEYS[4], ARGV[9])
 end
 return {1, id}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class JobEnding:
+    """A worker's record of a job (`worker.run_records`), ended in the same step as the
+    publication of the job's result, which saves the run a round trip: the job's start counter
+    is deleted and its running entry removed if it is still this worker's."""
+
+    starts_key: str
+    running_key: str
+    job_id: str
+    worker_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +100,20 @@ class ResultPublisher:
         self._script = redis.register_script(_PUBLISH_ONCE)
 
     async def publish(
-        self, result: CheckpointResult, *, reply_to: str | None = None
+        self,
+        result: CheckpointResult,
+        *,
+        reply_to: str | None = None,
+        ending: JobEnding | None = None,
     ) -> Publication:
         """Append `result` to the results stream unless its run id was published already;
-        also to `reply_to` (a reply stream of this fleet, checked by the caller).
+        also to `reply_to` (a reply stream of this fleet, checked by the caller). `ending`
+        ends the record of the job that ran it in the same step (published already or not).
 
         The result is first bounded in size and cleared of every secret this process knows
         (`shared.trust`), so no run can publish a secret or an oversized entry."""
-        result = redact_result(bound_result(result))
+        # Redacted first: the bounded encoding is what is sent.
+        result, encoded = bound_result(redact_result(result))
         keys = [
             self._keys.published(result.run_id),
             self._keys.results,
@@ -92,6 +121,8 @@ class ResultPublisher:
         ]
         if reply_to is not None:
             keys.append(reply_to)
+        if ending is not None:
+            keys += [ending.starts_key, ending.running_key]
         args: list[str | int | bytes] = [
             self._ttl_ms,
             self._maxlen,
@@ -99,10 +130,13 @@ class ResultPublisher:
             result.checkpoint_name,
             result.status.value,
             codec.SCHEMA_VERSION,
-            codec.encode_result(result),
+            encoded,
             REPLY_MAXLEN,
             REPLY_TTL_S * 1000,
+            int(reply_to is not None),
         ]
+        if ending is not None:
+            args += [ending.job_id, ending.worker_id]
         appended, entry_id = await self._script(keys=keys, args=args)
         entry = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
         if not appended:

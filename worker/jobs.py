@@ -81,7 +81,7 @@ async def _run(
     except ValidationError as exc:
         reason = f"job {job_id}: the run request does not match the job contract: {_describe(exc)}"
         return await _refuse(state, job_id, payload, reason, always_dead_letter=False)
-    deaths = await state.deaths.started(job_id)
+    deaths = await state.runs.started(job_id)
     try:
         if deaths >= state.settings.max_worker_deaths:
             reason = (
@@ -91,14 +91,21 @@ async def _run(
             )
             summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
         else:
+            if deaths:
+                logger.warning(
+                    "job %s: running it again after %d worker deaths (dead-lettered at %d)",
+                    job_id,
+                    deaths,
+                    state.settings.max_worker_deaths,
+                )
             summary = await _execute(state, ctx, job_id, request, signed=signed, started=started)
     except (asyncio.CancelledError, Retry):
-        await asyncio.shield(state.deaths.interrupted(job_id))  # re-queued, not a death
+        await asyncio.shield(state.runs.interrupted(job_id))  # re-queued, not a death
         raise
     except BaseException:
-        await state.deaths.finished(job_id)
+        await state.runs.finished(job_id)
         raise
-    await state.deaths.finished(job_id)
+    await state.runs.finished(job_id)
     return summary
 
 
@@ -127,7 +134,6 @@ async def _execute(
             logger.warning("rejected: %s", reason)
             return _summary(result)
         heartbeat.jobs_in_progress += 1
-        await state.monitor.run_started(job_id)
         try:
             # A signed inline spec is trusted; an unsigned one runs under the worker's policy.
             policy = None if signed or not inline else state.policy
@@ -151,11 +157,10 @@ async def _execute(
                 f"; error: {result.error}" if result.error else "",
             )
             await _publish(
-                state, result, request, signed=signed, reply_to=reply_to, started=started
+                state, result, request, signed=signed, reply_to=reply_to, run=(job_id, started)
             )
         finally:
             heartbeat.jobs_in_progress -= 1
-            await state.monitor.run_ended(job_id)
         heartbeat.jobs_done += 1
     return _summary(result)
 
@@ -167,34 +172,41 @@ async def _publish(
     *,
     signed: bool,
     reply_to: str | None = None,
-    started: float | None = None,
+    run: tuple[str, float] | None = None,
 ) -> None:
-    """Publish `result` with its provenance; from a run (`started` given), retried while Redis
-    refuses the write (`publish_until_accepted`)."""
+    """Publish `result` with its provenance; from a run (`run`: its job id and when it
+    started), retried while Redis refuses the write (`publish_until_accepted`)."""
     inline = isinstance(request.checkpoint, dict)
     result.provenance = provenance(
         request.origin, signed=signed, inline=inline, hashed=_spec_hash_of(state, request)
     )
     # Counted before publishing: a client that sees the result sees a job about to end.
     state.metrics.record_result(result)
-    if started is None:
+    if run is None:
         await state.publisher.publish(result, reply_to=reply_to)
     else:
-        await publish_until_accepted(state, result, reply_to, started)
+        await publish_until_accepted(state, result, reply_to, *run)
 
 
 async def publish_until_accepted(
-    state: WorkerState, result: CheckpointResult, reply_to: str | None, started: float
+    state: WorkerState,
+    result: CheckpointResult,
+    reply_to: str | None,
+    job_id: str,
+    started: float,
 ) -> None:
-    """Publish, retrying while Redis refuses the write (``OOM``, ``READONLY``) or is away
-    beyond the client's own retries: the result stays in memory. Shortly before arq's job
-    timeout the job is handed back to arq for a later retry instead (its result is then
-    published by that run, once)."""
+    """Publish the result of job `job_id`, ending the job's record in the same step, and
+    retry while Redis refuses the write (``OOM``, ``READONLY``) or is away beyond the
+    client's own retries: the result stays in memory. Shortly before arq's job timeout the
+    job is handed back to arq for a later retry instead (its result is then published by that
+    run, once)."""
     deadline = started + state.settings.job_timeout_s - PUBLISH_MARGIN_S
     delay_s = 0.5
+    ending = state.runs.ending(job_id)
     while True:
         try:
-            await state.publisher.publish(result, reply_to=reply_to)
+            await state.publisher.publish(result, reply_to=reply_to, ending=ending)
+            state.runs.ended(job_id)
             return
         except (RedisError, OSError) as exc:
             if access_problem(exc) is not None:

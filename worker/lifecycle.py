@@ -20,9 +20,9 @@ from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
 from shared.validation.scan_process import ScanProcesses
-from worker.deaths import DeathCounter
 from worker.monitor import WorkerMonitor
 from worker.reload import DefinitionsReloader
+from worker.run_records import RunRecords
 from worker.state import STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -63,11 +63,13 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         heartbeat = Heartbeat(
             worker_id=new_worker_id(), started_at=started_now(), queue=settings.keys.queue
         )
+        runs = RunRecords(ctx["redis"], settings.keys, heartbeat.worker_id)
         monitor = WorkerMonitor(
             ctx["redis"],
             settings.keys,
             heartbeat,
             metrics,
+            runs,
             interval_s=settings.heartbeat_s,
             ttl_s=settings.heartbeat_ttl_s,
         )
@@ -79,7 +81,7 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
             publisher=ResultPublisher(ctx["redis"], settings),
             metrics=metrics,
             monitor=monitor,
-            deaths=DeathCounter(ctx["redis"], settings.keys),
+            runs=runs,
             policy=None if settings.inline_specs == "trusted" else InlineSpecPolicy(settings),
             metrics_server=serve_metrics(metrics.registry, settings.metrics_port),
         )

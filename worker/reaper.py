@@ -8,7 +8,8 @@ for entries whose worker's heartbeat has expired and, in one script per dead wor
 re-checks the heartbeat atomically, removes their in-progress keys: the jobs are still in
 the queue (arq removes a job from it only when it finishes), so the next claim runs them on a
 live worker. The results stay exactly once (the publish script's marker) and actions at most
-once (`shared.action_ledger`). Each re-queue counts one death in `Keys.deaths(job_id)`.
+once (`shared.action_ledger`). The dead worker's start of the job stays counted
+(`worker.run_records`): that is the death the job's next start sees.
 
 A worker that itself lost Redis for a while waits a heartbeat TTL of healthy beats before it
 reaps again: the other workers' heartbeats may have expired during the same outage, and they
@@ -27,26 +28,19 @@ from shared.keys import Keys
 
 logger = logging.getLogger(__name__)
 
-#: Death counters live as long as a run can be retried.
-DEATHS_TTL_S = 86_400
-
-# KEYS: running hash, the dead worker's heartbeat, then one in-progress key and one death
-#       counter per job
-# ARGV: the dead worker id, death counter ttl ms, then one job id per job
+# KEYS: running hash, the dead worker's heartbeat, then one in-progress key per job
+# ARGV: the dead worker id, then one job id per job
 # Returns the job ids re-queued (nothing when the heartbeat came back meanwhile).
 _REQUEUE = """
 if redis.call('EXISTS', KEYS[2]) == 1 then
     return {}
 end
-local count = (#KEYS - 2) / 2
 local requeued = {}
-for i = 1, count do
-    local job = ARGV[2 + i]
+for i = 1, #KEYS - 2 do
+    local job = ARGV[1 + i]
     if redis.call('HGET', KEYS[1], job) == ARGV[1] then
         redis.call('HDEL', KEYS[1], job)
         redis.call('DEL', KEYS[2 + i])
-        redis.call('INCR', KEYS[2 + count + i])
-        redis.call('PEXPIRE', KEYS[2 + count + i], ARGV[2])
         requeued[#requeued + 1] = job
     end
 end
@@ -99,9 +93,8 @@ class DeadWorkerReaper:
             self._keys.running,
             self._keys.worker(holder),
             *(Keys.arq_in_progress(job_id) for job_id in job_ids),
-            *(self._keys.deaths(job_id) for job_id in job_ids),
         ]
-        args: list[str | int] = [holder, DEATHS_TTL_S * 1000, *job_ids]
+        args = [holder, *job_ids]
         requeued = [_text(job_id) for job_id in await self._script(keys=keys, args=args)]
         if requeued:
             logger.warning(

@@ -74,7 +74,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     on_startup, on_shutdown = deferred_lifecycle_hooks(settings)
     return {
         "functions": [
-            # Deaths are counted and bounded by checkfleet (worker.deaths), and graceful
+            # Deaths are counted and bounded by checkfleet (worker.run_records), and graceful
             # re-queues are no failures: arq's own try limit must never drop a run silently.
             func(run_checkpoint, name=RUN_CHECKPOINT, max_tries=ARQ_MAX_TRIES),
             func(handle_undecodable_job, name=UNDECODABLE_JOB, max_tries=ARQ_MAX_TRIES),

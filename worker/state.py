@@ -16,9 +16,9 @@ if TYPE_CHECKING:  # types only: `worker.waking` imports this module, and stays 
     from shared.settings import Settings
     from shared.trust.policy import InlineSpecPolicy
     from shared.validation.scan_process import ScanProcesses
-    from worker.deaths import DeathCounter
     from worker.monitor import WorkerMonitor
     from worker.reload import DefinitionsReloader
+    from worker.run_records import RunRecords
 
 #: Key of the `WorkerState` in arq's worker context.
 STATE_KEY = "checkfleet"
@@ -37,7 +37,8 @@ class WorkerState:
     publisher: ResultPublisher
     metrics: WorkerMetrics
     monitor: WorkerMonitor
-    deaths: DeathCounter
+    #: The jobs this worker runs, recorded in Redis (deaths, the fleet's running hash).
+    runs: RunRecords
     #: The policy unsigned inline specs run under; None when CHECKFLEET_INLINE_SPECS=trusted.
     policy: InlineSpecPolicy | None
     scan_processes: ScanProcesses

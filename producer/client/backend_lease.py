@@ -11,11 +11,16 @@ from producer.client.backends import RunBackend
 
 
 class BackendLease:
-    """Counts the on-demand users of `backend`; `running` says whether the runner holds it."""
+    """Counts the on-demand users of `backend`; `running` says whether the runner holds it.
+    A backend the runner does not own (`owned` False: lent to it, as the shared backend of
+    the one-shot functions is) is never closed here."""
 
-    def __init__(self, backend: RunBackend, *, running: Callable[[], bool]) -> None:
+    def __init__(
+        self, backend: RunBackend, *, running: Callable[[], bool], owned: bool = True
+    ) -> None:
         self._backend = backend
         self._running = running
+        self._owned = owned
         self._on_demand = 0
 
     @asynccontextmanager
@@ -28,9 +33,13 @@ class BackendLease:
         finally:
             self._on_demand -= 1
             if not self._on_demand and not self._running():
-                await self._backend.aclose()
+                await self._close()
 
     async def release_background(self) -> None:
         """The runner stopped: close the backend unless on-demand runs still use it."""
         if not self._on_demand:
+            await self._close()
+
+    async def _close(self) -> None:
+        if self._owned:
             await self._backend.aclose()

@@ -6,7 +6,11 @@ as the shared stream entry. One reader task per client reads that stream and han
 to the future waiting for its run id. A wait that starts after the result was published (or
 whose reply was lost with a Redis restart, or whose run was started by someone else) finds it
 in the per-run copy `Keys.run_result(run_id)`, checked when the wait starts and again every
-`recheck_s` while it lasts.
+`recheck_s` while it lasts. A wait for a run this client has just enqueued (``submitted``)
+skips the first look: the reader has been reading the reply stream since before the enqueue,
+and a result that arrives before its wait starts is kept for it (the latest
+`UNCLAIMED_KEPT`), so a run costs the client two round trips, its enqueue and the read of its
+reply (which also deletes the entries read before, in the same round trip).
 
 A wait never hangs: it ends with `ResultTimeoutError` after its timeout, and with
 `RunLostError` once the run has been unknown to Redis for `lost_after_s` (no job, no lease,
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from redis.asyncio import Redis
@@ -33,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: Entries read per XREAD.
 READ_COUNT = 100
+#: Results that arrived with nobody waiting for them yet, kept for a wait about to start.
+UNCLAIMED_KEPT = 256
 
 
 class ReplyReader:
@@ -57,6 +64,9 @@ class ReplyReader:
         self._waiters: dict[str, list[asyncio.Future[CheckpointResult]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._last_id = "0-0"
+        #: Entries read and delivered, deleted from the stream with the next read.
+        self._delivered: list[bytes | str] = []
+        self._unclaimed: OrderedDict[str, CheckpointResult] = OrderedDict()
 
     @property
     def waiting(self) -> int:
@@ -75,31 +85,41 @@ class ReplyReader:
         with contextlib.suppress(RedisError):
             await self._redis.delete(self.stream)
 
-    async def wait(self, run_id: str, *, timeout_s: float | None = None) -> CheckpointResult:
+    async def wait(
+        self, run_id: str, *, timeout_s: float | None = None, submitted: bool = False
+    ) -> CheckpointResult:
         """The result of run `run_id`, however it arrives; `ResultTimeoutError` after
-        `timeout_s`, `RunLostError` when Redis lost the run."""
+        `timeout_s`, `RunLostError` when Redis lost the run. `submitted`: this client has
+        just enqueued the run with this reader started, so Redis knows the run and its reply
+        comes to this reader: the first look at Redis is `recheck_s` away."""
         self.start()
+        kept = self._unclaimed.pop(run_id, None)
+        if kept is not None:
+            return kept
         loop = asyncio.get_running_loop()
         deadline = None if timeout_s is None else loop.time() + timeout_s
         future: asyncio.Future[CheckpointResult] = loop.create_future()
         self._waiters.setdefault(run_id, []).append(future)
         gone_since: float | None = None
+        look = not submitted
         try:
             while True:
                 # The waiter is registered before this read, so a result published in between
                 # reaches one or the other.
-                stored = await self._stored(run_id)
-                if stored is not None:
-                    return stored
-                if await self._unknown(run_id):
-                    gone_since = loop.time() if gone_since is None else gone_since
-                    if loop.time() - gone_since >= self._lost_after_s:
-                        stored = await self._stored(run_id)  # published as the job ended?
-                        if stored is not None:
-                            return stored
-                        raise RunLostError(run_id, loop.time() - gone_since)
-                else:
-                    gone_since = None
+                if look:
+                    stored = await self._stored(run_id)
+                    if stored is not None:
+                        return stored
+                    if await self._unknown(run_id):
+                        gone_since = loop.time() if gone_since is None else gone_since
+                        if loop.time() - gone_since >= self._lost_after_s:
+                            stored = await self._stored(run_id)  # published as the job ended?
+                            if stored is not None:
+                                return stored
+                            raise RunLostError(run_id, loop.time() - gone_since)
+                    else:
+                        gone_since = None
+                look = True
                 pause_s = self._recheck_s
                 if deadline is not None:
                     if loop.time() >= deadline:
@@ -154,28 +174,31 @@ class ReplyReader:
                 delay_s = min(delay_s * 2, 2.0)
 
     async def _read_once(self) -> None:
-        reply = await self._redis.xread(
-            {self.stream: self._last_id}, count=READ_COUNT, block=self._block_ms
-        )
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if self._delivered:  # nothing else reads this stream: gone once delivered
+                pipe.xdel(self.stream, *self._delivered)
+            pipe.xread({self.stream: self._last_id}, count=READ_COUNT, block=self._block_ms)
+            *_, reply = await pipe.execute()
+        self._delivered = []
         for _stream, entries in reply or []:
-            handled = []
             for entry_id, fields in entries:
                 self._dispatch(fields)
                 self._last_id = _text(entry_id)
-                handled.append(entry_id)
-            if handled:  # delivered: nothing else reads this stream
-                await self._redis.xdel(self.stream, *handled)
+                self._delivered.append(entry_id)
 
     def _dispatch(self, fields: dict[Any, Any]) -> None:
         run_id = _text(fields.get(b"run_id", b""))
         futures = [future for future in self._waiters.get(run_id, []) if not future.done()]
-        if not futures:
-            return  # nobody waits (any more): the per-run copy still holds it
         try:
             result = codec.decode_result(fields[b"result"])
         except (DecodeError, KeyError) as exc:
             logger.warning("unreadable reply for run %s: %s", run_id, exc)
             return  # the wait falls back to the per-run copy
+        if not futures:  # its wait may be about to start (else the per-run copy holds it)
+            self._unclaimed[run_id] = result
+            while len(self._unclaimed) > UNCLAIMED_KEPT:
+                self._unclaimed.popitem(last=False)
+            return
         for future in futures:
             future.set_result(result)
 

@@ -79,7 +79,10 @@ class AsyncCheckpointRunner:
             max_consecutive_failures=self.config.max_consecutive_failures,
         )
         self._stats = RunnerStats()
-        self._lease = BackendLease(self.backend, running=lambda: self._running)
+        # A backend given to the runner is lent: its owner closes it.
+        self._lease = BackendLease(
+            self.backend, running=lambda: self._running, owned=backend is None
+        )
         self._triggers: EmbeddedScheduler | None = None
         self._running = False
         self._halt_task: asyncio.Task[None] | None = None

@@ -38,6 +38,11 @@ CSV_CHUNK_ENV = "POLARS_CSV_CHUNK_SIZE"
 os.environ.setdefault(CSV_CHUNK_ENV, str(CSV_CHUNK_BYTES))
 
 
+#: A local file up to this size is read into memory once and kept while it is unchanged.
+SMALL_FILE_BYTES = 1 << 20
+#: How many small files are kept read (a few times their size in memory each, at most).
+SMALL_FILES_KEPT = 32
+
 #: What a scan reads: a local path or glob, a remote URL, or bytes already downloaded.
 ScanInput = str | bytes
 
@@ -109,16 +114,48 @@ def scan_delimited(source: DataSource, separator: str) -> pl.LazyFrame:
 
     The scan of one local file is kept while the file is unchanged (same inode, size and
     modification time) and reused: a scan reads the data afresh at every collect, but its date
-    probe and schema inference are done once, which is a third of a small file's run.
+    probe and schema inference are done once, which is a third of a small file's run. A small
+    file is kept read (`kept_small_file`).
     """
     data = scan_input(source)
     if source.local_path is None:
         return _scan_delimited(data, separator, storage_options(source))
-    try:
-        stat = os.stat(data)
-    except OSError:  # a glob
+    stat = _file_stat(data)
+    if stat is None:  # a glob
         return _scan_delimited(data, separator)
+    if stat.st_size <= SMALL_FILE_BYTES:
+        return kept_small_file(data, "tsv" if separator == "\t" else "csv", stat)
     return _cached_scan(data, separator, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def kept_small_file(path: str, key: str, stat: os.stat_result) -> pl.LazyFrame:
+    """The local file `path` (at most `SMALL_FILE_BYTES`, in the format `key`), read into
+    memory once and kept while it is unchanged: a re-run of a checkpoint over an unchanged
+    small file does not parse it again (for a 100-row CSV parsing is most of the run).
+
+    Unchanged means the same inode, size, modification and status-change times (nanoseconds):
+    any write changes the status-change time, even one that restores the old mtime.
+    """
+    return _read_small_file(
+        path, key, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    )
+
+
+@lru_cache(maxsize=SMALL_FILES_KEPT)
+def _read_small_file(
+    path: str, key: str, inode: int, size: int, mtime_ns: int, ctime_ns: int
+) -> pl.LazyFrame:
+    # One frame object while the file is unchanged: a checkpoint's plan over it is kept too
+    # (`shared.validation.kept_plans`).
+    return scan_data(key, path).collect().lazy()
+
+
+def _file_stat(path: str) -> os.stat_result | None:
+    """The status of the file `path`; None for a pattern that is no file itself."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -163,11 +200,20 @@ def scan_tsv(source: DataSource) -> pl.LazyFrame:
 
 
 def scan_parquet(source: DataSource) -> pl.LazyFrame:
-    return scan_data("parquet", scan_input(source), storage_options(source))
+    return _scan_file(source, "parquet")
 
 
 def scan_ndjson(source: DataSource) -> pl.LazyFrame:
-    return scan_data("ndjson", scan_input(source), storage_options(source))
+    return _scan_file(source, "ndjson")
+
+
+def _scan_file(source: DataSource, key: str) -> pl.LazyFrame:
+    data = scan_input(source)
+    if source.local_path is not None:
+        stat = _file_stat(data)
+        if stat is not None and stat.st_size <= SMALL_FILE_BYTES:
+            return kept_small_file(data, key, stat)
+    return scan_data(key, data, storage_options(source))
 
 
 READERS.add("csv", scan_csv)

@@ -50,9 +50,10 @@ def truncate_bytes(data: bytes, limit: int = MAX_DEAD_LETTER_PAYLOAD_BYTES) -> b
     return data if len(data) <= limit else data[:limit]
 
 
-def bound_result(result: CheckpointResult) -> CheckpointResult:
+def bound_result(result: CheckpointResult) -> tuple[CheckpointResult, bytes]:
     """`result` with long texts cut and, if it is still too large encoded, its samples, then
-    its statistics and metadata dropped (each replaced by a note saying so)."""
+    its statistics and metadata dropped (each replaced by a note saying so); with its
+    encoding (`codec.encode_result`), measured here and sent as is by the publisher."""
     if result.error is not None:
         result.error = truncate_text(result.error)
     for issue in result.issues:
@@ -65,18 +66,16 @@ def bound_result(result: CheckpointResult) -> CheckpointResult:
         action.message = truncate_text(action.message)
         if action.error is not None:
             action.error = truncate_text(action.error)
-    if _size(result) <= MAX_RESULT_BYTES:
-        return result
+    encoded = codec.encode_result(result)
+    if len(encoded) <= MAX_RESULT_BYTES:
+        return result, encoded
     for issue in result.issues:
         issue.sample = []
-    if _size(result) <= MAX_RESULT_BYTES:
-        return result
+    encoded = codec.encode_result(result)
+    if len(encoded) <= MAX_RESULT_BYTES:
+        return result, encoded
     note = f"dropped: the result exceeded {MAX_RESULT_BYTES:,} bytes"
     result.statistics = {"truncated": note}
     result.metadata = {"truncated": note}
     result.issues = result.issues[:100]
-    return result
-
-
-def _size(result: CheckpointResult) -> int:
-    return len(codec.encode_result(result))
+    return result, codec.encode_result(result)

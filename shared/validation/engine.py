@@ -26,7 +26,8 @@ from pydantic import JsonValue
 from shared.errors import CheckfleetError, RunCancelledError, SourceError
 from shared.models import CheckpointResult, ValidationIssue, utc_now
 from shared.pushdown import pushed_down_row
-from shared.sources import DataSource, resolve_source
+from shared.sources import DataSource, read_source, resolve_source
+from shared.validation.kept_plans import KEPT_PLANS
 from shared.validation.outcome import decide_status, error_result, keep_issues, run_metadata
 from shared.validation.plan import ROW_COUNT_COLUMN, ScanPlan, local_values, plan_scan, run_scan
 
@@ -80,12 +81,16 @@ def validate_checkpoint(
         if problems:
             listing = "; ".join(str(problem) for problem in problems)
             return failed(f"invalid configuration: {listing}")
-        validators = [validator.fresh() for validator in checkpoint.validators]
-        for validator in validators:
-            validator.use_history(history, checkpoint.name)
         source = resolve_source(checkpoint.data_source, context=context)
         _check_cancel(cancel, "before reading the data")
-        plan = plan_scan(source, validators)
+        frame = read_source(source)  # every run: the data roots of an inline spec judge it
+        plan = KEPT_PLANS.get(checkpoint, frame)
+        if plan is None:
+            validators = [validator.fresh() for validator in checkpoint.validators]
+            for validator in validators:
+                validator.use_history(history, checkpoint.name)
+            plan = plan_scan(source, validators, frame=frame)
+            KEPT_PLANS.keep(checkpoint, frame, plan)
         _check_cancel(cancel, "before the scan")
         # A SQL source computes the plan in its database when it can (shared.pushdown).
         pushed = pushed_down_row(source, plan)

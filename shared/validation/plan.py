@@ -128,15 +128,22 @@ def scan_engine(source: DataSource | str) -> Engine:
     return "in-memory" if size <= IN_MEMORY_MAX_BYTES else ENGINE
 
 
-def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) -> ScanPlan:
-    """Open `source` lazily, read its schema, and let every validator add its expressions.
+def plan_scan(
+    source: DataSource | str,
+    validators: Sequence[Validator[Any]],
+    *,
+    frame: pl.LazyFrame | None = None,
+) -> ScanPlan:
+    """Open `source` lazily (unless its `frame` is given, read already), read its schema, and
+    let every validator add its expressions.
 
     `SpecError` when validators' configs do not fit the data (unknown columns, say), listing
     every one, each located at ``validators[i]...`` and naming its validator.
     """
     if isinstance(source, str):
         source = resolve_source(source)
-    frame = read_source(source)
+    if frame is None:
+        frame = read_source(source)
     schema = frame.collect_schema()
     engine = scan_engine(source)
     inline = engine == "in-memory"
@@ -222,7 +229,7 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
     plan = built(frame)
     own = [*plan.rows, *plan.columns.values()]  # subqueries read other sources too
     second = [_samples_query(plan.samples, frame)] if plan.samples else []
-    if any(len(_SCAN_LINE.findall(pl.explain_all(queries))) > 1 for queries in (own, second)):
+    if _reads_source_twice(own) or _reads_source_twice(second):
         # Polars shares a file scan between the queries of a collect by itself (and streams
         # it), but not a Python (plugin) source: then an explicit cache, which buffers more.
         # Project first: projections stop at a cache.
@@ -233,6 +240,12 @@ def plan_scan(source: DataSource | str, validators: Sequence[Validator[Any]]) ->
         plan = built(frame.select(_read_columns(schema, used)).cache())
         plan.materialize_samples = True
     return plan
+
+
+def _reads_source_twice(queries: Sequence[pl.LazyFrame]) -> bool:
+    """Whether collecting `queries` together scans a source more than once. One query reads
+    its source once, so only several need the (costly) look at their plan."""
+    return len(queries) > 1 and len(_SCAN_LINE.findall(pl.explain_all(list(queries)))) > 1
 
 
 def _filtered_by(where: pl.Expr) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
@@ -285,9 +298,13 @@ def collect_row(plan: ScanJob) -> dict[str, Any]:
     frames = pl.collect_all(first, engine=plan.engine)
     row: dict[str, Any] = {}
     for frame in frames[: len(plan.rows)]:
-        row.update(frame.drop(plan.series_columns, strict=False).row(0, named=True))
-        for name in plan.series_columns.intersection(frame.columns):
-            row[name] = frame.get_column(name)[0]
+        # Column by column: a row of the whole frame would turn the imploded series columns
+        # into Python lists (and `drop` first costs a query of its own).
+        for name in frame.columns:
+            value = frame.get_column(name)[0]
+            if isinstance(value, pl.Series) and name not in plan.series_columns:
+                value = value.to_list()  # a sample: a few rows
+            row[name] = value
     gathered = frames[len(plan.rows) : len(plan.rows) + len(plan.columns)]
     for alias, frame in zip(plan.columns, gathered, strict=True):
         row[alias] = frame.get_column(alias)

@@ -123,6 +123,15 @@ class Validator(Generic[ConfigT]):
             )
         return condition.fill_null(False)
 
+    #: Whether one plan of this validator may serve many runs, concurrent ones included
+    #: (`shared.validation.kept_plans`): its `evaluate` reads only what `plan` kept on
+    #: ``self`` and compares with no earlier run.
+    plan_shareable: ClassVar[bool] = False
+
+    def shares_plan(self) -> bool:
+        """`plan_shareable`, for this config."""
+        return self.plan_shareable
+
     def history_runs(self) -> int:
         """How many earlier runs this validator compares with (0: none, it has thresholds);
         the executor loads that many from the results store before the run."""

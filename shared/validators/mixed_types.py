@@ -9,7 +9,7 @@ with one ``"n/a"`` flags that one value. By default every text column is checked
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 from pydantic import Field
@@ -27,6 +27,8 @@ class TypeConfig(ValidatorConfig):
 
 class MixedTypeValidator(Validator[TypeConfig]):
     """An issue for each text column mixing numeric-looking values with other text."""
+
+    plan_shareable: ClassVar[bool] = True
 
     name = "type"
     config_model = TypeConfig

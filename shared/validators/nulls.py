@@ -66,6 +66,9 @@ class NullValidator(_NullCount):
     def history_runs(self) -> int:
         return BASELINE_SEARCH_RUNS if self.config.baseline else 0
 
+    def shares_plan(self) -> bool:
+        return not self.config.baseline  # a baseline compares with the run's own history
+
     def evaluate(self, values: Mapping[str, Any], row_count: int) -> Evaluation:
         evaluation = super().evaluate(values, row_count)
         if self.config.baseline:

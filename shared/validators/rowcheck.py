@@ -29,6 +29,8 @@ RowConfigT = TypeVar("RowConfigT", bound=ValidatorConfig)
 class RowCheck(Validator[RowConfigT]):
     """A validator that flags rows: subclasses define `failing` and `describe`."""
 
+    plan_shareable: ClassVar[bool] = True
+
     #: The ``issue_type`` of this validator's issues.
     issue_type: ClassVar[str] = ""
     #: Whether failing values are worth sampling (not for nulls).

@@ -31,6 +31,8 @@ class UniqueValidator(Validator[UniqueConfig]):
     """Rows whose value (or combination of values) appears more than once. Nulls are ignored
     for single columns; a composite key treats null as a value."""
 
+    plan_shareable: ClassVar[bool] = True
+
     name = "unique"
     config_model = UniqueConfig
     #: Its `AllValues` parts may arrive as `DuplicateFigures` (a database counted them).

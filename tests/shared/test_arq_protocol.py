@@ -299,6 +299,55 @@ async def test_the_worker_attributes_we_use_are_arqs(settings: Settings, make_wo
     assert isinstance(Worker.pool, property)
 
 
+# Each case: finish, result data, result timeout s, keep forever, score increment, keep claim s.
+FINISH_CASES = [
+    (True, b"result", 60.0, False, None, None),  # a job done
+    (True, b"result", 60.0, True, None, None),  # its result kept for ever
+    (True, None, None, False, None, None),  # done, keep_result 0: no result
+    (False, None, None, False, 5000, None),  # a retry: due later
+    (True, b"result", 60.0, False, None, 30.0),  # a cron job keeps its claim a while
+]
+
+
+@pytest.mark.parametrize("case", FINISH_CASES)
+async def test_our_finish_does_what_arqs_finish_job_does(
+    pool: ArqRedis, settings: Settings, make_worker: Any, case: tuple[Any, ...]
+) -> None:
+    worker = await make_worker()
+    queue = settings.keys.queue
+
+    async def state_after(finish: Any, job_id: str) -> dict[str, Any]:
+        await pool.set(constants.job_key_prefix + job_id, b"job", px=600_000)
+        await pool.set(constants.in_progress_key_prefix + job_id, b"1", px=600_000)
+        await pool.set(constants.retry_key_prefix + job_id, b"1")
+        # Due in an hour: no worker of another test claims it meanwhile.
+        due_ms = current_ms() + 3_600_000
+        await pool.zadd(queue, {job_id: due_ms})
+        await pool.zadd(constants.abort_jobs_ss, {job_id: 1})
+        await finish(job_id, *case)
+        keys = {
+            "job": constants.job_key_prefix,
+            "claim": constants.in_progress_key_prefix,
+            "retry": constants.retry_key_prefix,
+            "result": constants.result_key_prefix,
+        }
+        state: dict[str, Any] = {}
+        for name, prefix in keys.items():
+            ttl_ms = await pool.pttl(prefix + job_id)
+            state[name] = (
+                await pool.get(prefix + job_id),
+                -1 if ttl_ms < 0 else round(ttl_ms / 1000),
+            )
+        score = await pool.zscore(queue, job_id)
+        state["queued"] = None if score is None else score - due_ms  # moved by the increment
+        state["aborting"] = await pool.zscore(constants.abort_jobs_ss, job_id)
+        return state
+
+    theirs = await state_after(worker.finish_job, "by-arq")
+    ours = await state_after(arq_protocol.JobFinisher(pool, queue).finish, "by-us")
+    assert ours == theirs
+
+
 # -- the class arq's CLI builds ---------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 from shared import codec
 from shared.models import CheckpointResult, CheckpointStatus
-from shared.publishing import RESULT_FIELDS, ResultPublisher
+from shared.publishing import RESULT_FIELDS, JobEnding, ResultPublisher
 from shared.settings import Settings
 
 
@@ -64,3 +64,26 @@ async def test_dead_letters_keep_reason_and_payload(redis: Redis, settings: Sett
         b"payload": b"\xc1",
         b"job_id": b"j-1",
     }
+
+
+async def test_a_publication_ends_the_record_of_the_job_that_ran_it(
+    redis: Redis, settings: Settings
+) -> None:
+    keys = settings.keys
+    publisher = ResultPublisher(redis, settings)
+    for job_id, holder in (("mine", "w1"), ("taken-over", "w2")):
+        await redis.set(keys.job_starts(job_id), 1)
+        await redis.hset(keys.running, job_id, holder)  # type: ignore[misc]
+    reply = keys.replies("client-1")
+    for job_id in ("mine", "taken-over"):
+        ending = JobEnding(keys.job_starts(job_id), keys.running, job_id, "w1")
+        await publisher.publish(make_result(job_id), reply_to=reply, ending=ending)
+    assert not await redis.exists(keys.job_starts("mine"), keys.job_starts("taken-over"))
+    # Another worker's entry (it took the job over) is left to that worker.
+    assert await redis.hgetall(keys.running) == {b"taken-over": b"w2"}  # type: ignore[misc]
+    assert await redis.xlen(reply) == 2
+    # A result published already still ends the record of a job that ran it again.
+    await redis.set(keys.job_starts("mine"), 1)
+    ending = JobEnding(keys.job_starts("mine"), keys.running, "mine", "w1")
+    assert not (await publisher.publish(make_result("mine"), ending=ending)).appended
+    assert not await redis.exists(keys.job_starts("mine"))

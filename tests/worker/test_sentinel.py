@@ -125,8 +125,10 @@ async def test_a_failover_that_loses_writes_reports_every_lost_run(
     promoted replica knows none of their jobs nor the results published before the kill."""
     warm = await fleet.runner.run_once_async("slow")  # the fleet's keys reach the replica
     assert warm.status is CheckpointStatus.SUCCESS, warm.error
-    await asyncio.sleep(1.0)  # two heartbeats: each worker notes the master's offset
     sentinel_set.cut_off_replica()
+    # Three heartbeats: each worker's check sees the master past what the replica holds (a
+    # worker only notices the loss of writes made before its last check).
+    await asyncio.sleep(1.5)
     waits = [asyncio.create_task(fleet.runner.run_once_async("slow")) for _ in range(RUNS)]
     await wait_for_published(fleet, 1 + RUNS // 4)
     killed_at = time.monotonic()

@@ -10,7 +10,24 @@ from shared.catalog import CheckpointCatalog
 from shared.settings import Settings
 from shared.store import store_url_of
 
-__all__ = ["BackendKind", "LocalBackend", "RedisBackend", "RunBackend", "Ticket", "make_backend"]
+__all__ = [
+    "BackendKind",
+    "LocalBackend",
+    "RedisBackend",
+    "RunBackend",
+    "Ticket",
+    "chosen_backend",
+    "make_backend",
+]
+
+
+def chosen_backend(kind: BackendKind | str, settings: Settings) -> BackendKind:
+    """The backend `kind` stands for: ``auto`` is ``redis`` when CHECKFLEET_REDIS_URL is set,
+    else ``local``."""
+    kind = BackendKind(kind)
+    if kind is BackendKind.AUTO:
+        return BackendKind.REDIS if settings.redis_url_configured else BackendKind.LOCAL
+    return kind
 
 
 def make_backend(
@@ -21,12 +38,9 @@ def make_backend(
     concurrency: int = 10,
     result_timeout_s: float | None = None,
 ) -> RunBackend:
-    """The backend `kind` names; ``auto`` is ``redis`` when CHECKFLEET_REDIS_URL is set. The
-    local backend records its runs in the results store (`shared.store.store_url_of`)."""
+    """The backend `kind` names (`chosen_backend`). The local backend records its runs in
+    the results store (`shared.store.store_url_of`)."""
     settings = settings or Settings.from_env()
-    kind = BackendKind(kind)
-    if kind is BackendKind.AUTO:
-        kind = BackendKind.REDIS if settings.redis_url_configured else BackendKind.LOCAL
-    if kind is BackendKind.REDIS:
+    if chosen_backend(kind, settings) is BackendKind.REDIS:
         return RedisBackend(settings, result_timeout_s=result_timeout_s)
     return LocalBackend(catalog=catalog, concurrency=concurrency, store_url=store_url_of(settings))

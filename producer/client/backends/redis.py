@@ -133,7 +133,9 @@ class RedisBackend:
         await self.open()
         _, replies = self._connected()
         try:
-            return await replies.wait(ticket.run_id, timeout_s=self.result_timeout_s)
+            return await replies.wait(
+                ticket.run_id, timeout_s=self.result_timeout_s, submitted=not ticket.duplicate
+            )
         except (ResultTimeoutError, RunLostError) as exc:
             return error_result(ticket.checkpoint_name, run_id=ticket.run_id, message=str(exc))
 

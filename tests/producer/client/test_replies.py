@@ -70,3 +70,47 @@ async def test_a_run_published_without_a_reply_is_found_by_the_recheck(
         assert (await asyncio.wait_for(waiting, 5)).run_id == "elsewhere"
     finally:
         await reader.aclose()
+
+
+async def test_a_reply_read_before_its_wait_starts_is_kept_for_it(
+    client: Redis, settings: Settings
+) -> None:
+    reader = ReplyReader(client, settings.keys, "quick", block_ms=100, recheck_s=30)
+    reader.start()
+    try:
+        await ResultPublisher(client, settings).publish(result("fast"), reply_to=reader.stream)
+        await asyncio.sleep(0.3)  # read by now, with nobody waiting
+        await client.delete(settings.keys.run_result("fast"))  # so only the reader has it
+        got = await asyncio.wait_for(reader.wait("fast", submitted=True), 1)
+        assert got.run_id == "fast"
+    finally:
+        await reader.aclose()
+
+
+async def lookups(client: Redis) -> dict[str, int]:
+    """Calls of the commands a wait uses to tell whether its run is known: its job and lease
+    (EXISTS), its running record (HEXISTS). (Its GET of the per-run copy is not counted: the
+    publish script calls GET too.)"""
+    stats = await client.info("commandstats")
+    return {
+        name: stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("exists", "hexists")
+    }
+
+
+async def test_a_wait_for_a_run_just_submitted_reads_nothing_but_its_reply(
+    client: Redis, settings: Settings
+) -> None:
+    reader = ReplyReader(client, settings.keys, "lean", block_ms=100, recheck_s=30)
+    publisher = ResultPublisher(client, settings)
+    reader.start()
+    try:
+        await asyncio.sleep(0.1)
+        before = await lookups(client)
+        for index in range(5):
+            waiting = asyncio.create_task(reader.wait(f"lean-{index}", submitted=True))
+            await asyncio.sleep(0)
+            await publisher.publish(result(f"lean-{index}"), reply_to=reader.stream)
+            assert (await asyncio.wait_for(waiting, 5)).run_id == f"lean-{index}"
+        assert await lookups(client) == before  # no look for the run in Redis
+    finally:
+        await reader.aclose()

@@ -29,6 +29,7 @@ def test_a_result_is_bounded_in_size() -> None:
         issues=[issue] * 50,
         metadata={"blob": "b" * 1_000_000},
     )
-    bounded = bound_result(result)
-    assert len(codec.encode_result(bounded)) <= MAX_RESULT_BYTES
+    bounded, encoded = bound_result(result)
+    assert encoded == codec.encode_result(bounded)  # what is sent is what was measured
+    assert len(encoded) <= MAX_RESULT_BYTES
     assert bounded.status is CheckpointStatus.FAILURE and bounded.issues

@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from shared.checkpoint import Checkpoint
 from shared.models import CheckpointStatus
+from shared.sources import files
 from shared.validation import plan_scan
 from shared.validators.entries import build_validator
 from tests.support.checkpoints import counting_source, write_frame
@@ -55,12 +57,17 @@ def test_clean_data_is_read_once() -> None:
     assert len(reads) == 1
 
 
-def test_each_pass_scans_the_file_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kept", [True, False], ids=["small file kept read", "file scanned"])
+def test_each_pass_scans_the_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: bool
+) -> None:
+    if not kept:  # as a file above the size kept in memory is
+        monkeypatch.setattr(files, "SMALL_FILE_BYTES", 0)
     source = write_frame(tmp_path, FRAME, "csv")
     validators = [build_validator(entry, {}, path="v") for entry in VALIDATORS]
     plan = plan_scan(source, validators)
     # A small file: the in-memory engine, every part in the one select of the first pass.
     assert plan.engine == "in-memory" and plan.samples == [] and plan.columns == {}
     first = pl.explain_all([*plan.rows, *plan.columns.values()])
-    assert first.count("SCAN") == 1, first
+    assert first.count("SCAN") == (0 if kept else 1), first
     assert all(len(frame) == 1 for frame in pl.collect_all(plan.rows))

@@ -1,5 +1,6 @@
-"""Small local files: the in-memory engine gives the streaming engine's result, and a CSV's
-scan is reused only while the file is unchanged."""
+"""Small local files: the in-memory engine gives the streaming engine's result; a small file
+is read once and kept while it is unchanged, a larger CSV's scan reused likewise, and a change
+of any kind is seen by the next run (even one that keeps the size and restores the mtime)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import polars as pl
 import pytest
 
 from shared.checkpoint import Checkpoint
-from shared.sources import open_source
+from shared.models import CheckpointStatus
+from shared.sources import files, open_source
 from shared.validation import plan
 from shared.validation.plan import ENGINE, scan_engine
 from tests.shared.validation.test_single_pass import FRAME, VALIDATORS
@@ -43,7 +45,10 @@ def test_large_files_globs_and_urls_stream(tmp_path: Path, monkeypatch: pytest.M
     assert scan_engine(f"file://{tmp_path}/missing.csv") == "streaming"
 
 
-def test_a_csv_scan_is_reused_until_the_file_changes(tmp_path: Path) -> None:
+def test_a_csv_scan_is_reused_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "SMALL_FILE_BYTES", 0)  # a file too large to keep read
     path = tmp_path / "data.csv"
     path.write_text("id,day\n1,2024-01-01\n")
     first = open_source(str(path))
@@ -56,3 +61,41 @@ def test_a_csv_scan_is_reused_until_the_file_changes(tmp_path: Path) -> None:
         {"id": pl.Int64, "day": pl.String, "name": pl.String}
     )
     assert changed.collect().height == 2
+
+
+def run(path: Path) -> CheckpointStatus:
+    checkpoint = Checkpoint("kept", str(path), validators=[{"type": "null", "config": {}}])
+    return checkpoint.run(run_id="r").status
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "ndjson"])
+def test_a_rewrite_of_the_same_size_and_mtime_is_read_again(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"data.{suffix}"
+    clean, dirty = {
+        "csv": ("a,b\n1,2\n", "a,b\n1,\n\n"),
+        "tsv": ("a\tb\n1\t2\n", "a\tb\n1\t\n\n"),
+        "ndjson": ('{"a":1,"b":222}\n', '{"a":1,"b":null}'),
+    }[suffix]
+    assert len(clean) == len(dirty)
+    path.write_text(clean)
+    stat = path.stat()
+    assert run(path) is CheckpointStatus.SUCCESS
+    assert run(path) is CheckpointStatus.SUCCESS  # from the kept frame
+    path.write_text(dirty)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the old mtime, same size
+    assert path.stat().st_size == stat.st_size
+    assert run(path) is CheckpointStatus.FAILURE
+
+
+def test_a_file_is_kept_only_up_to_the_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("a\n1\n")
+    files._read_small_file.cache_clear()
+    run(path)
+    assert files._read_small_file.cache_info().currsize == 1
+    monkeypatch.setattr(files, "SMALL_FILE_BYTES", path.stat().st_size - 1)
+    files._read_small_file.cache_clear()
+    run(path)
+    assert files._read_small_file.cache_info().currsize == 0
