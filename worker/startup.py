@@ -10,7 +10,8 @@ one log line and no traceback:
   (wrong or missing password, missing permission, untrusted certificate), at start-up or
   later. Fix the configuration: a restart will not help;
 - `EXIT_REDIS_UNREACHABLE` (75, sysexits' ``EX_TEMPFAIL``): Redis did not answer within
-  ``CHECKFLEET_STARTUP_TIMEOUT_S`` (30 s) of start-up. A restart later may help. Redis going
+  ``CHECKFLEET_STARTUP_TIMEOUT_S`` (30 s) of start-up, or went away before start-up was over
+  (during the start-up hook: a failover, a restart). A restart later may help. Redis going
   away after start-up is ridden out, never an exit.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from shared.errors import BackendUnavailableError, ConfigError
 from shared.redis_connection import (
@@ -55,9 +57,12 @@ async def open_worker_pool(settings: Settings) -> ArqRedis:
     return connect_arq_client(settings, LONG_LIVED)
 
 
-def worker_exit(error: BaseException, settings: Settings) -> WorkerExit | None:
-    """The exit of a worker that `error` ends, or None when `error` is not one a worker exits
-    on with a code (a bug, whose traceback is wanted, or an outage to ride out)."""
+def worker_exit(
+    error: BaseException, settings: Settings, *, started: bool = True
+) -> WorkerExit | None:
+    """The exit of a worker that `error` ends (before its start-up was over unless
+    `started`), or None when `error` is not one a worker exits on with a code (a bug, whose
+    traceback is wanted)."""
     if isinstance(error, BackendUnavailableError):
         return WorkerExit(
             EXIT_REDIS_UNREACHABLE,
@@ -67,9 +72,17 @@ def worker_exit(error: BaseException, settings: Settings) -> WorkerExit | None:
     if isinstance(error, ConfigError):  # RedisAccessError included: it names the URL already
         return WorkerExit(EXIT_CONFIG, f"worker cannot start: {error}")
     problem = access_problem(error)
+    where = redacted(settings.redis_url)
     if problem is not None:
         # Redis started refusing this worker while it ran (password rotated, certificate
         # replaced): not an outage to ride out.
-        where = redacted(settings.redis_url)
         return WorkerExit(EXIT_CONFIG, f"worker stopped: {problem} (Redis at {where})")
+    if not started and isinstance(error, RedisError | OSError):
+        # Past the start-up wait, then lost in the start-up hook: the client's retries gave
+        # up there. Nothing runs yet, so a restart (systemd, Kubernetes) loses nothing.
+        return WorkerExit(
+            EXIT_REDIS_UNREACHABLE,
+            f"worker cannot start: Redis at {where} went away during start-up:"
+            f" {type(error).__name__}: {error}",
+        )
     return None

@@ -101,6 +101,8 @@ class WakingWorker(Worker):
         self._refusals = 0
         self._abort_checked_at = float("-inf")
         self._exit: WorkerExit | None = None
+        #: Whether start-up is over: Redis lost before then ends the process (exit 75).
+        self._started = False
 
     # What arq's get_kwargs reads to pick the settings it hands this class (see __doc__).
     __signature__ = extended_worker_signature(__init__)
@@ -118,7 +120,7 @@ class WakingWorker(Worker):
                 self._pool = await open_worker_pool(settings)
             await super().main()
         except Exception as exc:
-            ending = worker_exit(exc, settings)
+            ending = worker_exit(exc, settings, started=self._started)
             if ending is None:
                 raise
             self._exit = ending
@@ -126,6 +128,7 @@ class WakingWorker(Worker):
             raise SystemExit(ending.code) from None
 
     async def _poll_iteration(self) -> None:
+        self._started = True  # start-up (arq's and ours, the hooks included) is over
         try:
             await super()._poll_iteration()
         except (RedisError, OSError) as exc:

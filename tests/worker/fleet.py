@@ -76,10 +76,11 @@ async def read_results(redis: Redis, settings: Settings) -> list[CheckpointResul
 
 
 async def wait_until_ready(redis: ArqRedis, settings: Settings, process: ManagedProcess) -> None:
-    """A worker writes its health line once start-up is done and it polls the queue."""
+    """Until this worker's start-up is done (its own "ready" line: the health line is shared
+    by every worker of the queue) and a worker of the queue polls it (the health line)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if await redis.exists(settings.keys.health_check):
+        if " ready: queue " in process.log() and await redis.exists(settings.keys.health_check):
             return
         assert process.process.poll() is None, process.log()
         await asyncio.sleep(0.05)

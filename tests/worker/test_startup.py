@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from arq.connections import ArqRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shared.errors import ConfigError
 from shared.job_names import RUN_CHECKPOINT
@@ -16,6 +17,7 @@ from shared.settings import Settings
 from tests.support.actions import ConcurrencyProbe
 from tests.worker.conftest import WorkerFactory
 from tests.worker.fleet import inline_spec, read_results
+from worker.startup import EXIT_REDIS_UNREACHABLE, worker_exit
 
 PLUGIN = "tests.support.plugin_validators"
 
@@ -85,3 +87,14 @@ async def test_trusting_every_inline_spec_is_warned_about_at_start_up(
     settings = dataclasses.replace(worker_settings, inline_specs="trusted")
     await make_worker(settings).main()
     assert "CHECKFLEET_INLINE_SPECS=trusted" in caplog.text
+
+
+def test_redis_lost_during_start_up_is_exit_75(
+    worker_settings: Settings,
+) -> None:
+    lost = RedisConnectionError("Error 111 connecting to 127.0.0.1:1. Connect call failed.")
+    ending = worker_exit(lost, worker_settings, started=False)
+    assert ending is not None and ending.code == EXIT_REDIS_UNREACHABLE
+    assert "went away during start-up" in ending.line and "Error 111" in ending.line
+    # Once started, polls ride outages out: one that escapes is a bug, with its traceback.
+    assert worker_exit(lost, worker_settings, started=True) is None
