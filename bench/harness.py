@@ -91,12 +91,20 @@ def private_fleet() -> Iterator[Fleet]:
 
 
 #: Each worker kind has its own queue (key prefix), so both can run side by side.
-PREFIXES = {"checkfleet": "checkfleet", "arq-noop": "arqbase", "arq-noop-fast": "arqfast"}
-#: Worker kinds: checkfleet's ``python -m worker``, and arq's plain worker with the same
-#: settings running a no-op job (``bench/noop_worker.py``), with arq's default 0.5 s poll and,
-#: as a second reference, with a 10 ms poll.
+PREFIXES = {
+    "checkfleet": "checkfleet",
+    "arq-entry": "arqentry",
+    "arq-noop": "arqbase",
+    "arq-noop-fast": "arqfast",
+}
+
+#: Worker kinds: checkfleet's ``python -m worker`` and ``arq worker.WorkerSettings``, and arq's
+#: plain worker with the same settings running a no-op job (``bench/noop_worker.py``), with
+#: arq's default 0.5 s poll and, as a second reference, with a 10 ms poll.
 WORKER_COMMANDS = {
     "checkfleet": [sys.executable, "-m", "worker"],
+    # arq's CLI, running the same checkfleet worker
+    "arq-entry": [sys.executable, "-m", "arq", "worker.WorkerSettings"],
     "arq-noop": [sys.executable, str(REPO_ROOT / "bench" / "noop_worker.py")],
     "arq-noop-fast": [sys.executable, str(REPO_ROOT / "bench" / "noop_worker.py")],
 }
