@@ -60,9 +60,16 @@ def generate(rows: int, directory: Path, formats: list[str]) -> dict[str, Path]:
             email=pl.lit("user") + pl.col("id").cast(pl.String) + pl.lit("@example.com"),
         )
     )
+    return write_formats(frame, directory, "bench", formats)
+
+
+def write_formats(
+    frame: pl.LazyFrame, directory: Path, stem: str, formats: list[str]
+) -> dict[str, Path]:
+    """`frame` written as ``<stem>.<format>`` in `directory` for each format (csv, parquet)."""
     paths = {}
     for fmt in formats:
-        path = directory / f"bench.{fmt}"
+        path = directory / f"{stem}.{fmt}"
         if fmt == "csv":
             frame.sink_csv(path)
         else:
@@ -82,15 +89,7 @@ def generate_clean(rows: int, directory: Path, formats: list[str]) -> dict[str, 
             email=pl.lit("user") + pl.col("id").cast(pl.String) + pl.lit("@example.com"),
         )
     )
-    paths = {}
-    for fmt in formats:
-        path = directory / f"clean.{fmt}"
-        if fmt == "csv":
-            frame.sink_csv(path)
-        else:
-            frame.sink_parquet(path)
-        paths[fmt] = path
-    return paths
+    return write_formats(frame, directory, "clean", formats)
 
 
 def bare_checkpoint_for(source: Path) -> Checkpoint:
