@@ -10,7 +10,8 @@ Whatever a message carries, a text line stays one line: control characters (CR, 
 ESC...) are written escaped (``\r``, ``\x00``), so a job id or checkpoint name cannot forge
 a log line. Every line, text or JSON, is cleared of the secrets this process knows
 (`shared.trust.redaction`), and arq's line announcing a job shows no arguments: run requests
-carry contexts, which never appear in logs.
+carry contexts, which never appear in logs. arq's lines announcing each job's start and end are
+DEBUG lines: a worker's own line per run says how it ended.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ HIDDEN_ARGUMENTS = "…"
 
 #: The loggers of libraries whose own handlers we replace, so their lines use our format once.
 _ADOPTED_LOGGERS = ("arq",)
+_ARQ_WORKER_LOGGER = "arq.worker"
 _TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s%(run_label)s: %(message)s"
 _TEXT_DATE_FORMAT = "%H:%M:%S"
 
@@ -70,7 +72,7 @@ class ArqArgumentsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if (
-            record.name == "arq.worker"
+            record.name == _ARQ_WORKER_LOGGER
             and isinstance(record.msg, str)
             and " → " in record.msg
             and isinstance(record.args, tuple)
@@ -80,6 +82,21 @@ class ArqArgumentsFilter(logging.Filter):
             args[2] = HIDDEN_ARGUMENTS
             record.args = tuple(args)
         return True
+
+
+class ArqJobLinesFilter(logging.Filter):
+    """Makes arq's two lines per job (``→`` as it starts, ``←`` as it ends) DEBUG lines: a
+    worker logs one line per run of its own (``run finished: ...``), and at thousands of runs a
+    second three lines each were a sixth of a worker's CPU. Attached to arq's worker logger;
+    its warnings and errors (a job failed, expired, out of tries) keep their level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not isinstance(record.msg, str):
+            return True
+        if " → " not in record.msg and " ← " not in record.msg:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 class TextFormatter(logging.Formatter):
@@ -176,3 +193,6 @@ def configure_logging(
             adopted.removeHandler(existing)
         adopted.setLevel(logging.NOTSET)
         adopted.propagate = True
+    arq_worker = logging.getLogger(_ARQ_WORKER_LOGGER)
+    if not any(isinstance(known, ArqJobLinesFilter) for known in arq_worker.filters):
+        arq_worker.addFilter(ArqJobLinesFilter())

@@ -12,6 +12,7 @@ import glob
 import os
 import socket
 import warnings
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -141,13 +142,27 @@ def kept_small_file(path: str, key: str, stat: os.stat_result) -> pl.LazyFrame:
     )
 
 
+def is_settled(frame: pl.LazyFrame) -> bool:
+    """Whether `frame` is a kept small file's: wholly in memory and never changed (a changed
+    file gets a new frame), so what a query of it computes stays true while it lives."""
+    known = _SETTLED.get(id(frame))
+    return known is not None and known() is frame
+
+
+#: The frames of `_read_small_file` by id (a LazyFrame cannot be hashed), while they live.
+_SETTLED: dict[int, weakref.ref[pl.LazyFrame]] = {}
+
+
 @lru_cache(maxsize=SMALL_FILES_KEPT)
 def _read_small_file(
     path: str, key: str, inode: int, size: int, mtime_ns: int, ctime_ns: int
 ) -> pl.LazyFrame:
-    # One frame object while the file is unchanged: a checkpoint's plan over it is kept too
-    # (`shared.validation.kept_plans`).
-    return scan_data(key, path).collect().lazy()
+    # One frame object while the file is unchanged: a checkpoint's plan over it, and what that
+    # plan's scan found, are kept too (`shared.validation.kept_plans`).
+    frame = scan_data(key, path).collect().lazy()
+    frame_id = id(frame)
+    _SETTLED[frame_id] = weakref.ref(frame, lambda _: _SETTLED.pop(frame_id, None))
+    return frame
 
 
 def _file_stat(path: str) -> os.stat_result | None:

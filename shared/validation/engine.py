@@ -92,12 +92,10 @@ def validate_checkpoint(
             plan = plan_scan(source, validators, frame=frame)
             KEPT_PLANS.keep(checkpoint, frame, plan)
         _check_cancel(cancel, "before the scan")
-        # A SQL source computes the plan in its database when it can (shared.pushdown).
-        pushed = pushed_down_row(source, plan)
-        if pushed is not None:
-            row = pushed
-        else:
-            row = run_scan(plan) if scanner is None else scanner(plan, cancel)
+        row = KEPT_PLANS.scanned(checkpoint, frame)
+        if row is None:
+            row = _scan(source, plan, scanner, cancel)
+            KEPT_PLANS.keep_scanned(checkpoint, frame, plan, row)
         _check_cancel(cancel, "after the scan, before the evaluation")
         issues, statistics = evaluate_scan(plan, row)
     except SourceError as exc:
@@ -114,6 +112,19 @@ def validate_checkpoint(
     return _completed_result(
         checkpoint, run_id, run_time, started, plan, row, kept, statistics, context, source.label
     )
+
+
+def _scan(
+    source: DataSource,
+    plan: ScanPlan,
+    scanner: Callable[[ScanPlan, threading.Event | None], dict[str, Any]] | None,
+    cancel: threading.Event | None,
+) -> Mapping[str, Any]:
+    # A SQL source computes the plan in its database when it can (shared.pushdown).
+    pushed = pushed_down_row(source, plan)
+    if pushed is not None:
+        return pushed
+    return run_scan(plan) if scanner is None else scanner(plan, cancel)
 
 
 def _completed_result(

@@ -105,10 +105,29 @@ def test_control_characters_cannot_forge_a_text_line(captured: io.StringIO) -> N
 
 
 def test_arq_job_lines_show_no_arguments(captured: io.StringIO) -> None:
-    configure_logging(log_format="text", level="INFO", stream=captured)
+    configure_logging(log_format="text", level="DEBUG", stream=captured)
     arq_logger = logging.getLogger("arq.worker")
     arq_logger.info("%6.2fs → %s(%s)%s", 0.01, "r-1:run_checkpoint", "{'context': 'pw'}", "")
     assert "pw" not in captured.getvalue() and "r-1:run_checkpoint(…)" in captured.getvalue()
+
+
+def test_arq_job_lines_are_debug_lines_and_its_warnings_stay(captured: io.StringIO) -> None:
+    configure_logging(log_format="text", level="INFO", stream=captured)
+    configure_logging(log_format="text", level="INFO", stream=captured)  # one filter, not two
+    arq_logger = logging.getLogger("arq.worker")
+    arq_logger.info("%6.2fs → %s(%s)%s", 0.01, "r-1:run_checkpoint", "(…)", "")
+    arq_logger.info("%6.2fs ← %s ● %s", 0.01, "r-1:run_checkpoint", "")
+    arq_logger.info("Starting worker for %d functions", 2)
+    arq_logger.warning("job %s expired", "r-2")
+    lines = captured.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert "Starting worker for 2 functions" in lines[0] and "expired" in lines[1]
+    assert len([f for f in arq_logger.filters if type(f).__name__ == "ArqJobLinesFilter"]) == 1
+
+    debug = io.StringIO()
+    configure_logging(log_format="text", level="DEBUG", stream=debug)
+    arq_logger.info("%6.2fs ← %s ● %s", 0.01, "r-1:run_checkpoint", "")
+    assert "DEBUG" in debug.getvalue() and "r-1:run_checkpoint" in debug.getvalue()
 
 
 def test_registered_secrets_are_redacted_from_every_line(captured: io.StringIO) -> None:

@@ -1,6 +1,7 @@
 """A checkpoint's plan is kept between runs over unchanged data, shared by concurrent runs,
 and made anew when the data or the validators change; never for validators that compare with
-earlier runs."""
+earlier runs. Over a kept small file, what the scan found is kept with the plan; over a frame
+handed in-process, never."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from shared.checkpoint import Checkpoint
 from shared.models import CheckpointStatus
 from shared.sources import open_source
+from shared.validation import plan as plan_module
 from shared.validation.kept_plans import KEPT_PLANS
 from shared.validators.entries import build_validator
 
@@ -49,6 +52,43 @@ def test_a_rerun_over_unchanged_data_reuses_the_plan(tmp_path: Path) -> None:
     changed = checkpoint.run(run_id="r3")
     assert KEPT_PLANS.get(checkpoint, open_source(str(path))) is not plan
     assert changed.issues[0].count == first.issues[0].count - 1
+
+
+def test_a_rerun_over_an_unchanged_small_file_does_not_scan_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(ROWS)
+    checkpoint = checkpoint_over(path)
+    scans: list[object] = []
+    real_collect = plan_module.collect_row
+
+    def counting_collect(job: plan_module.ScanJob) -> dict[str, object]:
+        scans.append(job)
+        return real_collect(job)
+
+    monkeypatch.setattr(plan_module, "collect_row", counting_collect)
+    first = checkpoint.run(run_id="r1")
+    second = checkpoint.run(run_id="r2")
+    assert len(scans) == 1
+    assert second.run_id == "r2" and second.issues == first.issues
+    assert second.statistics == first.statistics and second.row_count == first.row_count
+    path.write_text(ROWS.replace("98", "10"))  # changed: scanned again, one issue row fewer
+    changed = checkpoint.run(run_id="r3")
+    assert len(scans) == 2 and changed.issues[0].count == first.issues[0].count - 1
+
+
+def test_a_frame_handed_in_process_is_scanned_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(ROWS)
+    frame = pl.scan_csv(path)  # reads the file at each collect: it may change under it
+    checkpoint = Checkpoint("handed", frame, validators=VALIDATORS)
+    first = checkpoint.run(run_id="r1")
+    path.write_text(ROWS.replace("98", "10"))
+    second = checkpoint.run(run_id="r2")
+    assert second.issues[0].count == first.issues[0].count - 1
 
 
 def test_a_shared_plan_serves_concurrent_runs(tmp_path: Path) -> None:
