@@ -1,11 +1,12 @@
 """arq's private protocol: everything checkfleet relies on beyond arq's public API, in one place.
 
 checkfleet writes arq jobs itself (one Lua script call instead of arq's WATCH / EXISTS / MULTI
-round trips, see `shared.enqueue`), decides scheduler firings in Lua over arq's keys, claims
-jobs for several slots at once, and its waking worker (`worker.waking`) overrides private
-methods of `arq.worker.Worker`. None of that is arq's documented API, so it is all written
-here, and ``tests/shared/test_arq_protocol.py`` runs arq's own `enqueue_job`, `Job` and
-`Worker` against it: an arq upgrade that changes any of it fails there, in one place.
+round trips, see `shared.enqueue`), decides scheduler firings in Lua over arq's keys, reads
+the queue and claims jobs for several slots in one script (`worker.claims`), and its waking
+worker (`worker.waking`) overrides private methods of `arq.worker.Worker`. None of that is
+arq's documented API, so it is all written here (the claim's Lua helper too), and
+``tests/shared/test_arq_protocol.py`` runs arq's own `enqueue_job`, `Job` and `Worker`
+against it: an arq upgrade that changes any of it fails there, in one place.
 pyproject pins arq's minor version (`BUILT_FOR`).
 
 arq's CLI (``arq worker.WorkerSettings``: `arq.worker.run_worker` -> `create_worker`) builds
@@ -77,8 +78,9 @@ Serializer = Callable[[dict[str, Any]], bytes]
 #: The private methods of `arq.worker.Worker` that `worker.waking.WakingWorker` overrides, with
 #: the parameters arq calls them with. The contract test checks them against arq.
 WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
+    # replaced: arq's steps (burst limit, queue read, claims, aborts, done tasks, health
+    # beat), with the queue read and the claims in one script (`worker.claims`)
     "_poll_iteration": ("self",),
-    "start_jobs": ("self", "job_ids"),
     "_release_sem_dec_counter_on_complete": ("self",),
     # wrapped: a job whose bookkeeping Redis refused gives its claim back; poison jobs
     # (worker.poison): what arq raises or fails before a job runs becomes a dead letter
@@ -100,13 +102,23 @@ WORKER_OVERRIDES: dict[str, tuple[str, ...]] = {
     # wrapped: the start-up (one Redis factory, bounded wait, exit codes) both entries share
     "main": ("self",),
 }
-#: The methods of `Worker` the job-slot functions below call, with their parameters.
+#: The methods of `Worker` the job-slot functions below and the replaced poll call, with their
+#: parameters.
 WORKER_CALLS: dict[str, tuple[str, ...]] = {
     "run_job": ("self", "job_id", "score"),
     "_release_sem_dec_counter_on_complete": ("self",),
+    "_cancel_aborted_jobs": ("self",),
+    "_jobs_started": ("self",),
+    "heart_beat": ("self",),
 }
-#: The attributes of a `Worker` those functions read or change (arq's job slots).
+#: The attributes of a `Worker` those read or change (arq's job slots, its poll settings).
 WORKER_ATTRIBUTES = (
+    "queue_read_limit",
+    "_queue_read_offset",
+    "burst",
+    "max_burst_jobs",
+    "allow_pick_jobs",
+    "allow_abort_jobs",
     "sem",
     "job_counter",
     "max_jobs",
@@ -170,13 +182,11 @@ local function arq_write_job(queue, job_id, job, score_ms, expiry_ms)
     redis.call('SET', ARQ_JOB .. job_id, job, 'PX', expiry_ms)
     redis.call('ZADD', queue, score_ms, job_id)
 end
--- what Worker.start_jobs checks and claims: queued, due and held by no worker; its score
-local function arq_claim_job(queue, job_id, now_ms, lease_ms)
-    local score = redis.call('ZSCORE', queue, job_id)
-    if score and tonumber(score) <= now_ms
-            and redis.call('EXISTS', ARQ_IN_PROGRESS .. job_id) == 0 then
+-- what Worker.start_jobs claims: a queued, due job held by no worker; whether it was free
+local function arq_take_job(job_id, lease_ms)
+    if redis.call('EXISTS', ARQ_IN_PROGRESS .. job_id) == 0 then
         redis.call('SET', ARQ_IN_PROGRESS .. job_id, '1', 'PX', lease_ms)
-        return score
+        return true
     end
     return false
 end
@@ -186,44 +196,8 @@ end
 def lua_script(body: str) -> str:
     """A Lua script `body` with arq's key helpers above it: ``arq_id_taken(id)``,
     ``arq_job_active(id)``, ``arq_write_job(queue, id, job, score_ms, expiry_ms)`` and
-    ``arq_claim_job(queue, id, now_ms, lease_ms)``."""
+    ``arq_take_job(id, lease_ms)`` (for a job read from the queue as due)."""
     return _LUA_PRELUDE + body
-
-
-# KEYS: the queue. ARGV: now ms, lease ms, then one job id per job.
-# Returns, per job, its queue score as a string when claimed, else false.
-_CLAIM = lua_script("""
-local now, lease = tonumber(ARGV[1]), ARGV[2]
-local claimed = {}
-for i = 3, #ARGV do
-    claimed[i - 2] = arq_claim_job(KEYS[1], ARGV[i], now, lease)
-end
-return claimed
-""")
-
-
-class JobClaimer:
-    """Claims queued jobs of one queue for one worker, several per round trip.
-
-    arq claims each job it read from the queue with WATCH / EXISTS / ZSCORE / MULTI-PSETEX-EXEC,
-    four round trips per job. This does the same check and claim atomically for every job a
-    worker has free slots for; workers running arq's protocol and this one exclude each other
-    through the same ``arq:in-progress:<id>`` key.
-    """
-
-    def __init__(self, redis: Redis, queue_name: str, lease_ms: int) -> None:
-        self._script = redis.register_script(_CLAIM)
-        self._queue_name = queue_name
-        self._lease_ms = lease_ms
-
-    async def claim(self, job_ids: Sequence[str], now_ms: int) -> list[int | None]:
-        """Per job id, its queue score when this worker now holds it, else None (running
-        elsewhere, finished, or re-queued for later)."""
-        if not job_ids:
-            return []
-        args: list[str | int] = [now_ms, self._lease_ms, *job_ids]
-        scores = await self._script(keys=[self._queue_name], args=args)
-        return [None if score is None else int(float(score)) for score in scores]
 
 
 # KEYS: the job's in-progress, result, retry and job keys, arq's abort set, the queue.
@@ -298,12 +272,7 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)  # arq's to_ms
 
 
-# -- arq's job slots, as the overridden `Worker.start_jobs` manages them ------------------------
-
-
-def worker_claimer(worker: Worker) -> JobClaimer:
-    """A `JobClaimer` with the worker's queue and arq's in-progress lease."""
-    return JobClaimer(worker.pool, worker.queue_name, int(worker.in_progress_timeout_s * 1000))
+# -- arq's job slots, as `Worker.start_jobs` manages them (the waking worker's claims too) ------
 
 
 async def take_job_slots(worker: Worker, wanted: int) -> int:

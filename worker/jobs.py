@@ -62,6 +62,23 @@ async def run_checkpoint(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
 async def _run(
     state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: Any, started: float
 ) -> Any:
+    """`_checked_run`, and the job's start record ended however it ends (its claim recorded
+    the start, `worker.claims`)."""
+    try:
+        summary = await _checked_run(state, ctx, job_id, payload, started)
+    except (asyncio.CancelledError, Retry):
+        await asyncio.shield(state.runs.interrupted(job_id))  # re-queued, not a death
+        raise
+    except BaseException:
+        await state.runs.finished(job_id)
+        raise
+    await state.runs.finished(job_id)
+    return summary
+
+
+async def _checked_run(
+    state: WorkerState, ctx: dict[Any, Any], job_id: str, payload: Any, started: float
+) -> Any:
     if not is_run_id(job_id):
         reason = f"job id {job_id!r} does not match the run-id pattern"
         return await _dead_letter(state, job_id, payload, reason)
@@ -82,31 +99,21 @@ async def _run(
         reason = f"job {job_id}: the run request does not match the job contract: {_describe(exc)}"
         return await _refuse(state, job_id, payload, reason, always_dead_letter=False)
     deaths = await state.runs.started(job_id)
-    try:
-        if deaths >= state.settings.max_worker_deaths:
-            reason = (
-                f"job {job_id}: its worker died {deaths} times running it"
-                f" (CHECKFLEET_MAX_WORKER_DEATHS={state.settings.max_worker_deaths});"
-                " not running it again"
-            )
-            summary = await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
-        else:
-            if deaths:
-                logger.warning(
-                    "job %s: running it again after %d worker deaths (dead-lettered at %d)",
-                    job_id,
-                    deaths,
-                    state.settings.max_worker_deaths,
-                )
-            summary = await _execute(state, ctx, job_id, request, signed=signed, started=started)
-    except (asyncio.CancelledError, Retry):
-        await asyncio.shield(state.runs.interrupted(job_id))  # re-queued, not a death
-        raise
-    except BaseException:
-        await state.runs.finished(job_id)
-        raise
-    await state.runs.finished(job_id)
-    return summary
+    if deaths >= state.settings.max_worker_deaths:
+        reason = (
+            f"job {job_id}: its worker died {deaths} times running it"
+            f" (CHECKFLEET_MAX_WORKER_DEATHS={state.settings.max_worker_deaths});"
+            " not running it again"
+        )
+        return await _refuse(state, job_id, payload, reason, run_id=request.run_id or job_id)
+    if deaths:
+        logger.warning(
+            "job %s: running it again after %d worker deaths (dead-lettered at %d)",
+            job_id,
+            deaths,
+            state.settings.max_worker_deaths,
+        )
+    return await _execute(state, ctx, job_id, request, signed=signed, started=started)
 
 
 async def _execute(

@@ -38,7 +38,11 @@ async def drop_poison_job(
         async with redis.pipeline(transaction=True) as pipe:
             pipe.zrem(queue, raw_id)
             pipe.delete(*Keys.arq_job_keys(raw_id))
-            removed, _ = await pipe.execute()
+            if state is not None:  # the start its claim recorded (`worker.claims`)
+                keys = state.settings.keys
+                pipe.delete(keys.job_starts("").encode() + raw_id)
+                pipe.hdel(keys.running, raw_id)  # type: ignore[arg-type]
+            removed = (await pipe.execute())[0]
         if not removed:
             return  # another worker dropped it first
         if state is not None:

@@ -1,6 +1,7 @@
-"""The record, in Redis, of the jobs a worker runs: one script when a job starts, and its end
-carried out by the publication of the job's result (`shared.publishing.JobEnding`), so the
-bookkeeping costs a run one round trip of its own.
+"""The record, in Redis, of the jobs a worker runs: written by the claim that takes a job
+(`worker.claims`, `StartRecords`), and ended by the publication of the job's result
+(`shared.publishing.JobEnding`), so the bookkeeping costs a run no round trip of its own. A job
+started without such a claim (its function called directly) records its start in a script.
 
 Two things are recorded per job, in the same step:
 - `Keys.running` (job id -> worker id): the fleet re-queues the jobs of a worker whose
@@ -24,6 +25,7 @@ from redis.exceptions import RedisError
 
 from shared.keys import Keys
 from shared.publishing import JobEnding
+from worker.claims import StartRecords
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +75,26 @@ class RunRecords:
         self._end = redis.register_script(_END)
         #: The jobs this worker runs now, to record again if Redis loses the record.
         self.running: set[str] = set()
+        #: Deaths of jobs whose claim recorded their start, until the job asks (`started`).
+        self._claimed: dict[str, int] = {}
+
+    def start_records(self) -> StartRecords:
+        """What a claim needs to record the starts of the jobs it takes (`claimed`)."""
+        return StartRecords(
+            self._keys.running, self._keys.job_starts(""), self._worker_id, STARTS_TTL_S
+        )
+
+    def claimed(self, job_id: str, deaths: int) -> None:
+        """A claim recorded that this worker runs `job_id`, after `deaths` unfinished starts."""
+        self.running.add(job_id)
+        self._claimed[job_id] = deaths
 
     async def started(self, job_id: str) -> int:
-        """Record that this worker runs `job_id`; how many earlier starts never finished
-        (deaths)."""
+        """Record that this worker runs `job_id` (unless its claim did); how many earlier
+        starts never finished (deaths)."""
+        deaths = self._claimed.pop(job_id, None)
+        if deaths is not None:
+            return deaths
         self.running.add(job_id)
         keys = [self._keys.job_starts(job_id), self._keys.running]
         before = await self._start(keys=keys, args=[job_id, self._worker_id, STARTS_TTL_S])
@@ -91,6 +109,7 @@ class RunRecords:
         """The publication of `job_id`'s result ended its record: `finished` has nothing left
         to do."""
         self.running.discard(job_id)
+        self._claimed.pop(job_id, None)
 
     async def finished(self, job_id: str) -> None:
         """The job ended, with any result: forget it (unless its publication did)."""
@@ -98,9 +117,10 @@ class RunRecords:
             await self._forget(job_id, runs_again=False)
 
     async def interrupted(self, job_id: str) -> None:
-        """The job was cancelled and will run again (arq re-queues it): this start was no
-        death."""
-        await self._forget(job_id, runs_again=True)
+        """The job was cancelled and will run again (arq re-queues it): this start, if
+        recorded, was no death."""
+        if job_id in self.running:
+            await self._forget(job_id, runs_again=True)
 
     async def record_again(self) -> None:
         """Write the running entries of this worker again (after Redis lost its data)."""
@@ -110,6 +130,7 @@ class RunRecords:
 
     async def _forget(self, job_id: str, *, runs_again: bool) -> None:
         self.running.discard(job_id)
+        self._claimed.pop(job_id, None)
         keys = [self._keys.job_starts(job_id), self._keys.running]
         try:
             async with asyncio.timeout(END_TIMEOUT_S):

@@ -6,10 +6,11 @@ it starts, and a faster poll makes every idle worker hammer Redis. This worker s
 own job slots frees up; between wakes it looks at the queue only every `idle_poll_s`
 (deferred jobs, aborts, missed wakes and health checks ride on that).
 
-It also claims the jobs it reads in one round trip for all its free slots
-(`shared.arq_protocol.JobClaimer`) instead of arq's four per job. The private methods of arq's
-`Worker` it overrides, and the job-slot bookkeeping they share with arq, are listed and
-implemented in `shared.arq_protocol` (`WORKER_OVERRIDES`), where a contract test checks them.
+It reads the queue and claims jobs for all its free slots in one round trip, which also records
+each job's start (`worker.claims`), where arq reads, then spends four round trips per job. The
+private methods of arq's `Worker` it overrides, and the job-slot bookkeeping they share with
+arq, are listed and implemented in `shared.arq_protocol` (`WORKER_OVERRIDES`), where a
+contract test checks them.
 
 And no job takes it down or vanishes (`worker.poison`): a queued id that is not a run id, a
 job arq cannot even read (a key of the wrong Redis type), and a job arq fails before it runs
@@ -42,14 +43,12 @@ from redis.exceptions import RedisError, ResponseError
 
 from shared import codec
 from shared.arq_protocol import (
-    JobClaimer,
     JobFinisher,
     current_ms,
     extended_worker_signature,
     give_back_job_slots,
     start_claimed_job,
     take_job_slots,
-    worker_claimer,
 )
 from shared.errors import DecodeError
 from shared.job import is_run_id
@@ -57,6 +56,7 @@ from shared.keys import Keys
 from shared.logs import configure_logging
 from shared.redis_connection import access_problem
 from shared.settings import Settings
+from worker.claims import JobClaimer
 from worker.poison import drop_poison_job, readable_id
 from worker.startup import WorkerExit, open_worker_pool, worker_exit
 from worker.state import ABORTING_KEY, STATE_KEY
@@ -130,7 +130,7 @@ class WakingWorker(Worker):
     async def _poll_iteration(self) -> None:
         self._started = True  # start-up (arq's and ours, the hooks included) is over
         try:
-            await super()._poll_iteration()
+            await self._poll_once()
         except (RedisError, OSError) as exc:
             if access_problem(exc) is not None:
                 raise  # not an outage: `main` exits with the reason (worker.startup)
@@ -154,6 +154,53 @@ class WakingWorker(Worker):
             async with asyncio.timeout(self.idle_poll_s):
                 await wake.wait()
         wake.clear()
+
+    async def _poll_once(self) -> None:
+        """arq's `_poll_iteration`, step by step, with its queue read and its claims in one
+        round trip (`worker.claims`)."""
+        wanted = self.max_jobs
+        if self.burst and self.max_burst_jobs >= 0:
+            remaining = self.max_burst_jobs - self._jobs_started()
+            if remaining < 1:
+                return
+            wanted = min(remaining, wanted)
+        if self.allow_pick_jobs and self.job_counter < self.max_jobs:
+            await self._claim_and_start(wanted)
+        if self.allow_abort_jobs:
+            await self._cancel_aborted_jobs()
+        for job_id, task in list(self.tasks.items()):
+            if task.done():
+                del self.tasks[job_id]
+                task.result()  # arq's way: an error out of run_job surfaces here
+        await self.heart_beat()
+
+    async def _claim_and_start(self, wanted: int) -> None:
+        """Claim due jobs for the free job slots (up to `wanted`) and start them."""
+        slots = await take_job_slots(self, wanted)
+        if not slots:
+            return
+        try:
+            claims = await self._job_claimer().claim_due(
+                slots,
+                current_ms(),
+                read_limit=self.queue_read_limit,
+                read_offset=self._queue_read_offset,
+            )
+        except BaseException:  # Redis away: give the slots back, the next poll retries
+            give_back_job_slots(self, slots)
+            raise
+        give_back_job_slots(self, slots - len(claims))
+        state = self.ctx.get(STATE_KEY)
+        for claim in claims:
+            job_id = _run_id_of(claim.job_id)
+            if job_id is None:
+                give_back_job_slots(self, 1)
+                reason = f"queued job id {readable_id(claim.job_id)!r} is not a run id"
+                await drop_poison_job(self.pool, self.ctx, self.queue_name, claim.job_id, reason)
+                continue
+            if state is not None:
+                state.runs.claimed(job_id, claim.deaths)
+            start_claimed_job(self, job_id, claim.score)
 
     async def _cancel_aborted_jobs(self) -> None:
         """arq's `_cancel_aborted_jobs`, when this worker runs jobs (a job aborted before it
@@ -188,52 +235,20 @@ class WakingWorker(Worker):
                 wake.set()  # look at the queue rather than trust a silent channel
                 await asyncio.sleep(_RESUBSCRIBE_DELAY_S)
 
-    async def start_jobs(self, job_ids: list[bytes]) -> None:
-        """arq's `start_jobs`: start each job this worker can claim, as slots allow; the
-        claims for all slots free at once go in one round trip."""
-        pending = await self._runnable(job_ids)
-        while pending:
-            batch = await take_job_slots(self, len(pending))
-            if not batch:
-                return
-            chunk, pending = pending[:batch], pending[batch:]
-            try:
-                scores = await self._job_claimer().claim(chunk, current_ms())
-            except BaseException:  # Redis away: give the slots back, the next poll retries
-                give_back_job_slots(self, batch)
-                raise
-            for job_id, score in zip(chunk, scores, strict=True):
-                if score is None:  # running elsewhere, finished, or re-queued for later
-                    give_back_job_slots(self, 1)
-                    logger.debug("job %s already running elsewhere", job_id)
-                    continue
-                start_claimed_job(self, job_id, score)
-
-    async def _runnable(self, job_ids: list[bytes]) -> list[str]:
-        """The ids that can be jobs; the others are dropped as poison, before arq logs them."""
-        runnable = []
-        for raw in job_ids:
-            try:
-                job_id = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                job_id = ""
-            if is_run_id(job_id):
-                runnable.append(job_id)
-            else:
-                reason = f"queued job id {readable_id(raw)!r} is not a run id"
-                await drop_poison_job(self.pool, self.ctx, self.queue_name, raw, reason)
-        return runnable
-
     async def run_job(self, job_id: str, score: int) -> None:
         """arq's `run_job`: a job arq cannot even read (a key of the wrong Redis type) or that
         makes arq raise becomes a dead letter (`worker.poison`); one whose bookkeeping Redis
-        refused gives its claim back, so it runs again once Redis accepts writes."""
+        refused gives its claim back, so it runs again once Redis accepts writes. However it
+        ends, the start its claim recorded ends with it (`worker.run_records`)."""
+        runs_again = True
         try:
             await super().run_job(job_id, score)
+            runs_again = False
         except asyncio.CancelledError:
             raise
         except ResponseError as exc:
             if "WRONGTYPE" in str(exc):
+                runs_again = False
                 reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
                 await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
                 return
@@ -241,8 +256,11 @@ class WakingWorker(Worker):
         except (RedisError, OSError) as exc:
             await self._give_back_claim(job_id, exc)
         except Exception as exc:
+            runs_again = False
             reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
             await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
+        finally:
+            await asyncio.shield(self._end_start_record(job_id, runs_again=runs_again))
 
     async def _give_back_claim(self, job_id: str, exc: Exception) -> None:
         if access_problem(exc) is not None:
@@ -252,6 +270,17 @@ class WakingWorker(Worker):
         logger.warning("job %s: Redis refused arq's bookkeeping (%s); re-queued", job_id, exc)
         with contextlib.suppress(RedisError, OSError):
             await self.pool.delete(Keys.arq_in_progress(job_id))
+
+    async def _end_start_record(self, job_id: str, *, runs_again: bool) -> None:
+        """End the start record of a job arq ended without its function ending it (expired,
+        out of tries, undecodable, aborted before it started, cancelled, re-queued)."""
+        state = self.ctx.get(STATE_KEY)
+        if state is None:
+            return
+        if runs_again:
+            await state.runs.interrupted(job_id)
+        else:
+            await state.runs.finished(job_id)
 
     async def finish_job(self, job_id: str, *arguments: Any) -> None:
         """arq's `finish_job` (`arguments`: arq's, in its order) in one script call
@@ -277,7 +306,13 @@ class WakingWorker(Worker):
 
     def _job_claimer(self) -> JobClaimer:
         if self._claimer is None:
-            self._claimer = worker_claimer(self)
+            state = self.ctx.get(STATE_KEY)
+            self._claimer = JobClaimer(
+                self.pool,
+                self.queue_name,
+                lease_ms=int(self.in_progress_timeout_s * 1000),
+                records=None if state is None else state.runs.start_records(),
+            )
         return self._claimer
 
     def _release_sem_dec_counter_on_complete(self) -> None:
@@ -308,6 +343,15 @@ class WakingWorker(Worker):
         with contextlib.suppress(Exception):
             await self._pool.aclose()
         self._pool = None
+
+
+def _run_id_of(raw: bytes) -> str | None:
+    """The queued id `raw` as a run id; None when it is none (not even text)."""
+    try:
+        job_id = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return job_id if is_run_id(job_id) else None
 
 
 def _failure_reason(result_data: bytes | None) -> str | None:

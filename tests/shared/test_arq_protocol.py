@@ -24,7 +24,7 @@ from arq.jobs import deserialize_job as arq_deserialize_job
 from arq.worker import Worker
 
 from shared import arq_protocol
-from shared.arq_protocol import JobClaimer, current_ms
+from shared.arq_protocol import current_ms
 from shared.checkpoint import OverlapPolicy
 from shared.enqueue import enqueue_run, job_payload
 from shared.firing.base import Firing
@@ -35,6 +35,7 @@ from shared.keys import Keys
 from shared.redis_connection import connect_arq
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
+from worker.claims import JobClaimer, StartRecords
 from worker.settings import build_worker_settings
 from worker.waking import WakingWorker
 
@@ -190,17 +191,35 @@ async def test_a_firing_the_scheduler_decides_is_a_job_arq_runs(
 # -- jobs arq writes, we claim and run ----------------------------------------------------------
 
 
-async def test_a_due_queued_job_is_claimed_once(pool: ArqRedis, settings: Settings) -> None:
+async def test_due_queued_jobs_are_claimed_once(pool: ArqRedis, settings: Settings) -> None:
     queue = settings.keys.queue
-    await pool.zadd(queue, {"due": 1_000, "later": 5_000, "held": 1_000})
+    await pool.zadd(queue, {"held": 900, "due": 1_000, "due-2": 1_500, "later": 5_000})
     await pool.set(constants.in_progress_key_prefix + "held", b"1")  # an arq worker runs it
     claimer = JobClaimer(pool, queue, LEASE_MS)
-    claimed = await claimer.claim(["due", "later", "held", "gone"], now_ms=2_000)
-    assert claimed == [1_000, None, None, None]
+    [claim] = await claimer.claim_due(1, now_ms=2_000, read_limit=10)
+    assert (claim.job_id, claim.score, claim.deaths) == (b"due", 1_000, 0)
     assert 0 < await pool.pttl(constants.in_progress_key_prefix + "due") <= LEASE_MS
+    claims = await claimer.claim_due(5, now_ms=2_000, read_limit=10)
+    assert [claim.job_id for claim in claims] == [b"due-2"]  # held ones skipped, later not due
     assert not await pool.exists(constants.in_progress_key_prefix + "later")
-    assert await claimer.claim(["due"], now_ms=2_000) == [None]
-    assert await claimer.claim([], now_ms=2_000) == []
+    assert await claimer.claim_due(5, now_ms=2_000, read_limit=10) == []
+    assert await claimer.claim_due(0, now_ms=9_000, read_limit=10) == []
+    assert not await pool.exists(settings.keys.running)  # no start records asked for
+
+
+async def test_a_claim_records_each_start_and_counts_unfinished_ones(
+    pool: ArqRedis, settings: Settings
+) -> None:
+    queue, keys = settings.keys.queue, settings.keys
+    await pool.zadd(queue, {"job-a": 1_000})
+    records = StartRecords(keys.running, keys.job_starts(""), "worker-1", 60)
+    claimer = JobClaimer(pool, queue, LEASE_MS, records)
+    [first] = await claimer.claim_due(3, now_ms=2_000, read_limit=10)
+    assert first.deaths == 0 and await pool.hget(keys.running, "job-a") == b"worker-1"
+    assert await pool.get(keys.job_starts("job-a")) == b"1"
+    await pool.delete(constants.in_progress_key_prefix + "job-a")  # the lease ran out: it died
+    [second] = await claimer.claim_due(3, now_ms=2_000, read_limit=10)
+    assert second.deaths == 1 and 0 < await pool.ttl(keys.job_starts("job-a")) <= 60
 
 
 async def test_our_claim_takes_what_arq_would_and_excludes_arq(
@@ -213,8 +232,8 @@ async def test_our_claim_takes_what_arq_would_and_excludes_arq(
     )
     claimer = JobClaimer(pool, queue, LEASE_MS)
     due_score = await pool.zscore(queue, "arq-due")
-    claimed = await claimer.claim(["arq-due", "arq-later", "arq-gone"], current_ms())
-    assert claimed == [due_score, None, None]
+    claims = await claimer.claim_due(5, current_ms(), read_limit=10)
+    assert [(claim.job_id, claim.score) for claim in claims] == [(b"arq-due", due_score)]
     in_progress = constants.in_progress_key_prefix + "arq-due"
     assert 0 < await pool.pttl(in_progress) <= LEASE_MS
     # arq's own worker sees our claim and leaves the job alone
@@ -232,8 +251,8 @@ async def test_arqs_claim_excludes_ours(
     worker = await make_worker()
     lease_ms = int(worker.in_progress_timeout_s * 1000)
     await pool.psetex(constants.in_progress_key_prefix + "arq-held", lease_ms, b"1")
-    claimer = arq_protocol.worker_claimer(worker)
-    assert await claimer.claim(["arq-held"], current_ms()) == [None]
+    claimer = JobClaimer(pool, queue, lease_ms)
+    assert await claimer.claim_due(5, current_ms(), read_limit=10) == []
 
 
 async def test_the_waking_worker_runs_jobs_arq_enqueued(

@@ -105,13 +105,17 @@ async def wait_for_results(
 
 
 async def wait_until_in_progress(redis: ArqRedis, job_ids: list[str]) -> None:
-    """Until each job runs its function: claimed (arq's lease) and recorded by its worker in
-    `Keys.running`, i.e. past arq's start-of-job bookkeeping, which a fault there would undo."""
+    """Until each job runs its function: claimed (arq's lease), recorded by its worker in
+    `Keys.running` (as the claim takes it) and its try counted (as arq reads the job), i.e.
+    past arq's start-of-job bookkeeping, which a fault there would undo."""
     keys = Keys()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         claimed = [await redis.exists(Keys.arq_in_progress(job_id)) for job_id in job_ids]
-        started = [await redis.hexists(keys.running, job_id) for job_id in job_ids]
+        started = [
+            await redis.hexists(keys.running, job_id) and await redis.exists(Keys.arq_retry(job_id))
+            for job_id in job_ids
+        ]
         if all(claimed) and all(started):
             return
         await asyncio.sleep(0.02)

@@ -44,7 +44,7 @@ async def test_two_waking_workers_run_every_job_once(
 
 
 class _RedisAway:
-    async def claim(self, job_ids: list[str], now_ms: int) -> list[int | None]:
+    async def claim_due(self, wanted: int, now_ms: int, **reading: int) -> list[object]:
         raise ConnectionError("Redis is away")
 
 
@@ -56,7 +56,7 @@ async def test_a_failed_claim_gives_the_slots_back(worker_settings: Settings) ->
     )
     worker._claimer = _RedisAway()  # type: ignore[assignment]
     with pytest.raises(ConnectionError):
-        await worker.start_jobs([b"a", b"b", b"c", b"d"])
+        await worker._claim_and_start(4)
     assert worker.job_counter == 0
     for _ in range(3 + 1):  # every permit of arq's semaphore (max_jobs + 1) is free again
         await asyncio.wait_for(worker.sem.acquire(), 1)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from producer.async_runner import AsyncCheckpointRunner, AsyncRunnerConfig
+from shared.keys import Keys
 from shared.models import CheckpointStatus
 from shared.redis_connection import connect_arq
 from shared.settings import Settings
@@ -57,7 +58,9 @@ async def test_a_restart_without_persistence_is_reported_not_silent(
         started = time.monotonic()
         waits = [asyncio.create_task(runner.run_once_async("slow")) for _ in range(6)]
         deadline = time.monotonic() + 20
-        while await pool.hlen(settings.keys.running) < 2:  # two running, four queued
+        # Two running, four queued: a claim records a job as running before arq reads it,
+        # and arq counts the try in the step that reads the job.
+        while len(await pool.keys(Keys.arq_retry("*"))) < 2:
             assert time.monotonic() < deadline, worker.log()
             await asyncio.sleep(0.02)
         own_redis.restart()  # no persistence: the queue, the leases, every marker gone

@@ -70,3 +70,26 @@ async def test_the_same_run_id_is_enqueued_once(
     assert await enqueue_run(arq_pool, worker_settings.keys, request) is not None
     assert await enqueue_run(arq_pool, worker_settings.keys, request) is None
     assert await arq_pool.zcard(worker_settings.keys.queue) == 1
+
+
+async def test_every_claimed_start_record_ends_with_its_job(
+    arq_pool: ArqRedis, worker_settings: Settings, waking_worker: WakingWorker
+) -> None:
+    """The claim records each job's start (worker.claims); a run, a queued id that is no run
+    id and a job whose key expired each end theirs, so none counts as a worker death."""
+    keys = worker_settings.keys
+    await asyncio.wait_for(wait_until_listening(arq_pool, keys.wake), 20)
+    await arq_pool.zadd(keys.queue, {"not a run id!": 1, "expired-job": 1})  # no job keys
+    request = RunRequest(checkpoint="orders", run_id="recorded")
+    assert await enqueue_run(arq_pool, keys, request) is not None
+    await asyncio.wait_for(wait_for_result(arq_pool, worker_settings, "recorded"), 10)
+
+    async def settled() -> None:
+        while await arq_pool.zcard(keys.queue) or waking_worker.tasks:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(settled(), 10)
+    assert await arq_pool.hgetall(keys.running) == {}
+    for job_id in ("recorded", "not a run id!", "expired-job"):
+        assert not await arq_pool.exists(keys.job_starts(job_id)), job_id
+    assert waking_worker.ctx["checkfleet"].runs.running == set()
