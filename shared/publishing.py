@@ -81,6 +81,17 @@ class JobEnding:
     worker_id: str
 
 
+# KEYS: the dead-letter stream, the job's start counter, the running hash.
+# ARGV: maxlen, job id, worker id, then the entry's field / value pairs.
+_DEAD_LETTER_ENDING = """
+redis.call('DEL', KEYS[2])
+if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[3] then
+    redis.call('HDEL', KEYS[3], ARGV[2])
+end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4))
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Publication:
     """Where a result went: its stream entry id, and whether this call appended it."""
@@ -98,6 +109,7 @@ class ResultPublisher:
         self._maxlen = settings.results_maxlen
         self._ttl_ms = int(settings.result_ttl_s * 1000)
         self._script = redis.register_script(_PUBLISH_ONCE)
+        self._dead_letter_ending = redis.register_script(_DEAD_LETTER_ENDING)
 
     async def publish(
         self,
@@ -150,6 +162,22 @@ class ResultPublisher:
 
         Only checkfleet's own code paths call this. The reason is bounded and the payload cut
         to `MAX_DEAD_LETTER_PAYLOAD_BYTES`; secrets are redacted from both."""
+        return await self._dead_letter(reason, payload, source, fields, None)
+
+    async def dead_letter_job(self, reason: str, payload: bytes, ending: JobEnding) -> str:
+        """`dead_letter` of a job (source ``job``, its id), which also ends the job's record
+        (`ending`) in the same step, as `publish` does for a result."""
+        fields = {"job_id": ending.job_id}
+        return await self._dead_letter(reason, payload, "job", fields, ending)
+
+    async def _dead_letter(
+        self,
+        reason: str,
+        payload: bytes,
+        source: str,
+        fields: dict[str, str],
+        ending: JobEnding | None,
+    ) -> str:
         redactor = process_redactor()
         reason = redactor.redact(truncate_text(reason))
         payload = redactor.redact_bytes(truncate_bytes(payload))
@@ -157,8 +185,15 @@ class ResultPublisher:
             name: redactor.redact(truncate_text(value, 300)) for name, value in fields.items()
         }
         entry: dict[Any, Any] = {"reason": reason, "source": source, "payload": payload, **fields}
-        entry_id = await self._redis.xadd(
-            self._keys.dead, entry, maxlen=DEAD_LETTER_MAXLEN, approximate=True
-        )
+        if ending is None:
+            entry_id = await self._redis.xadd(
+                self._keys.dead, entry, maxlen=DEAD_LETTER_MAXLEN, approximate=True
+            )
+        else:
+            pairs = [part for field, value in entry.items() for part in (field, value)]
+            entry_id = await self._dead_letter_ending(
+                keys=[self._keys.dead, ending.starts_key, ending.running_key],
+                args=[DEAD_LETTER_MAXLEN, ending.job_id, ending.worker_id, *pairs],
+            )
         logger.warning("dead-lettered a message from %s: %s", source, escape_control(reason))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)

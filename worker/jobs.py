@@ -26,6 +26,7 @@ from shared.redis_connection import access_problem
 from shared.trust.provenance import provenance, spec_hash
 from shared.trust.signing import verify_payload
 from shared.validation import error_result
+from worker.poison import dead_letter_job
 from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
@@ -257,10 +258,10 @@ async def _refuse(
     """One `error` result under a usable run id (given, else the payload's), and one dead
     letter (without a run id, or with `always_dead_letter`: poison the operator must see)."""
     run_id = run_id or usable_run_id(payload)
-    if run_id is None or always_dead_letter:
-        await state.publisher.dead_letter(reason, _bytes_of(payload), source="job", job_id=job_id)
     if run_id is None:
-        return {"dead_lettered": reason}
+        return await _dead_letter(state, job_id, payload, reason)
+    if always_dead_letter:
+        await state.publisher.dead_letter(reason, _bytes_of(payload), source="job", job_id=job_id)
     name = payload.get("checkpoint") if isinstance(payload, dict) else None
     if isinstance(name, dict):
         name = name.get("name")
@@ -268,13 +269,16 @@ async def _refuse(
     result: CheckpointResult = error_result(label, run_id=run_id, message=reason)
     with bind_run(run_id, label):
         state.metrics.record_result(result)
-        await state.publisher.publish(result)
+        ending = state.runs.held_ending(job_id)  # the job's record ends with its result
+        await state.publisher.publish(result, ending=ending)
+        if ending is not None:
+            state.runs.ended(job_id)
         logger.warning("rejected: %s", reason)
     return _summary(result)
 
 
 async def _dead_letter(state: WorkerState, job_id: str, payload: Any, reason: str) -> Any:
-    await state.publisher.dead_letter(reason, _bytes_of(payload), source="job", job_id=job_id)
+    await dead_letter_job(state, job_id, reason, _bytes_of(payload))
     return {"dead_lettered": reason}
 
 
@@ -293,9 +297,7 @@ async def handle_undecodable_job(ctx: dict[Any, Any], envelope: dict[str, Any]) 
     job_id: str = ctx["job_id"]
     reason = f"job {job_id!r}: undecodable payload: {envelope.get('reason', 'unknown reason')}"
     raw = envelope.get("raw", b"")
-    await state.publisher.dead_letter(
-        reason, raw if isinstance(raw, bytes) else b"", source="job", job_id=job_id
-    )
+    await dead_letter_job(state, job_id, reason, raw if isinstance(raw, bytes) else b"")
     return {"dead_lettered": reason}
 
 

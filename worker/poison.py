@@ -20,6 +20,16 @@ from worker.state import STATE_KEY, WorkerState
 logger = logging.getLogger(__name__)
 
 
+async def dead_letter_job(state: WorkerState, job_id: str, reason: str, payload: bytes) -> None:
+    """The dead letter of job `job_id`, which ends the job's start record in the same step."""
+    ending = state.runs.held_ending(job_id)
+    if ending is None:
+        await state.publisher.dead_letter(reason, payload, source="job", job_id=job_id)
+        return
+    await state.publisher.dead_letter_job(reason, payload, ending)
+    state.runs.ended(job_id)
+
+
 def readable_id(job_id: bytes | str) -> str:
     """A job id as text for messages, whatever bytes it holds."""
     if isinstance(job_id, bytes):

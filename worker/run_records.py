@@ -105,6 +105,10 @@ class RunRecords:
         (`ResultPublisher.publish`); `ended` once that succeeded."""
         return JobEnding(self._keys.job_starts(job_id), self._keys.running, job_id, self._worker_id)
 
+    def held_ending(self, job_id: str) -> JobEnding | None:
+        """`ending`, while this worker holds a record of `job_id` to end; else None."""
+        return self.ending(job_id) if job_id in self.running else None
+
     def ended(self, job_id: str) -> None:
         """The publication of `job_id`'s result ended its record: `finished` has nothing left
         to do."""

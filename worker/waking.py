@@ -57,7 +57,7 @@ from shared.logs import configure_logging
 from shared.redis_connection import access_problem
 from shared.settings import Settings
 from worker.claims import JobClaimer
-from worker.poison import drop_poison_job, readable_id
+from worker.poison import dead_letter_job, drop_poison_job, readable_id
 from worker.startup import WorkerExit, open_worker_pool, worker_exit
 from worker.state import ABORTING_KEY, STATE_KEY
 
@@ -296,12 +296,8 @@ class WakingWorker(Worker):
         if reason is not None:
             state = self.ctx.get(STATE_KEY)
             if state is not None:
-                await state.publisher.dead_letter(
-                    f"job {job_id!r}: arq failed it before it ran: {reason}",
-                    b"",
-                    source="job",
-                    job_id=job_id,
-                )
+                message = f"job {job_id!r}: arq failed it before it ran: {reason}"
+                await dead_letter_job(state, job_id, message, b"")
         await super().finish_failed_job(job_id, result_data)
 
     def _job_claimer(self) -> JobClaimer:

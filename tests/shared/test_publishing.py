@@ -87,3 +87,25 @@ async def test_a_publication_ends_the_record_of_the_job_that_ran_it(
     ending = JobEnding(keys.job_starts("mine"), keys.running, "mine", "w1")
     assert not (await publisher.publish(make_result("mine"), ending=ending)).appended
     assert not await redis.exists(keys.job_starts("mine"))
+
+
+async def test_a_dead_letter_ends_the_record_of_the_job_it_came_from(
+    redis: Redis, settings: Settings
+) -> None:
+    keys = settings.keys
+    publisher = ResultPublisher(redis, settings)
+    await redis.hset(keys.running, mapping={"mine": "w1", "taken-over": "w2"})  # type: ignore[misc]
+    await redis.mset({keys.job_starts("mine"): 1, keys.job_starts("taken-over"): 1})
+    for job_id in ("mine", "taken-over"):
+        ending = JobEnding(keys.job_starts(job_id), keys.running, job_id, "w1")
+        await publisher.dead_letter_job("not msgpack", b"\xc1", ending)
+    assert not await redis.exists(keys.job_starts("mine"), keys.job_starts("taken-over"))
+    # Another worker's entry (it took the job over) is left to that worker.
+    assert await redis.hgetall(keys.running) == {b"taken-over": b"w2"}  # type: ignore[misc]
+    entries = [fields for _, fields in await redis.xrange(keys.dead)]
+    assert len(entries) == 2 and entries[0] == {
+        b"reason": b"not msgpack",
+        b"source": b"job",
+        b"payload": b"\xc1",
+        b"job_id": b"mine",
+    }
