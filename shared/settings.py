@@ -31,6 +31,9 @@ CHECKFLEET_IDLE_POLL_S          1                            how often an idle w
                                                              queue between wakes (latency of
                                                              deferred jobs and aborts vs idle
                                                              Redis commands)
+CHECKFLEET_EVENT_LOOP           uvloop                       the event loop of ``python -m worker``:
+                                                             ``uvloop`` (libuv's, faster) or
+                                                             ``asyncio`` (the standard library's)
 CHECKFLEET_PLUGINS              (none)                       comma-separated modules to import at
                                                              start-up (custom validators/actions)
 CHECKFLEET_LOG_FORMAT           text                         ``text`` (human) or ``json`` (one
@@ -91,6 +94,8 @@ T = TypeVar("T")
 LOG_FORMATS = ("text", "json")
 #: Values of CHECKFLEET_INLINE_SPECS.
 INLINE_SPEC_MODES = ("deny", "policy", "trusted")
+#: Values of CHECKFLEET_EVENT_LOOP.
+EVENT_LOOPS = ("uvloop", "asyncio")
 #: Values of CHECKFLEET_LOG_LEVEL.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -257,6 +262,8 @@ class Settings:
     startup_timeout_s: float = 30.0
     #: Seconds between an idle worker's looks at the queue when no enqueue wakes it.
     idle_poll_s: float = 1.0
+    #: The event loop ``python -m worker`` runs on (`EVENT_LOOPS`; `worker.event_loop`).
+    event_loop: str = "uvloop"
     plugins: tuple[str, ...] = field(default=())
     log_format: str = "text"
     log_level: str = "INFO"
@@ -332,6 +339,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKFLEET_HEARTBEAT_S": ("heartbeat_s", _positive_float),
     "CHECKFLEET_STARTUP_TIMEOUT_S": ("startup_timeout_s", _positive_float),
     "CHECKFLEET_IDLE_POLL_S": ("idle_poll_s", _positive_float),
+    "CHECKFLEET_EVENT_LOOP": ("event_loop", _choice(*EVENT_LOOPS)),
     "CHECKFLEET_PLUGINS": ("plugins", _module_list),
     "CHECKFLEET_LOG_FORMAT": ("log_format", _log_format),
     "CHECKFLEET_LOG_LEVEL": ("log_level", _log_level),

@@ -5,7 +5,8 @@
 recently); ``--burst`` drains the queue and exits.
 
 It runs the same worker as ``arq worker.WorkerSettings``, built from the same settings class,
-with the same start-up (`worker.startup`, where the exit codes are documented): 2 when the
+on uvloop's event loop unless CHECKFLEET_EVENT_LOOP=asyncio (`worker.event_loop`), with the
+same start-up (`worker.startup`, where the exit codes are documented): 2 when the
 settings or definitions are invalid or Redis refuses the worker, 75 when Redis did not answer
 within CHECKFLEET_STARTUP_TIMEOUT_S of start-up; an outage while running is ridden out.
 """
@@ -19,6 +20,7 @@ from arq.worker import check_health
 
 from shared.errors import ConfigError
 from shared.settings import Settings
+from worker.event_loop import use_event_loop
 from worker.settings import build_worker_settings, waking_worker_options
 from worker.startup import EXIT_CONFIG
 from worker.waking import WakingWorker
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.check:
         return check_health(build_worker_settings(settings))
+    use_event_loop(settings)
     # The worker arq's CLI builds from worker.WorkerSettings; a fatal error ends run() with
     # WorkerExit (a SystemExit carrying the code), its line logged.
     WakingWorker(**waking_worker_options(settings), burst=args.burst).run()

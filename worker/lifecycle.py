@@ -20,6 +20,7 @@ from shared.redis_safety import check_redis_safety
 from shared.settings import Settings
 from shared.trust.policy import InlineSpecPolicy
 from shared.validation.scan_process import ScanProcesses
+from worker.event_loop import event_loop_kind
 from worker.monitor import WorkerMonitor
 from worker.reload import DefinitionsReloader
 from worker.run_records import RunRecords
@@ -98,11 +99,12 @@ def lifecycle_hooks(settings: Settings) -> tuple[Hook, Hook]:
         reloader.start()
         ctx[STATE_KEY].reloader = reloader
         logger.info(
-            "worker %s ready: queue %s, %d checkpoints registered (%s)",
+            "worker %s ready: queue %s, %d checkpoints registered (%s), %s event loop",
             heartbeat.worker_id,
             settings.keys.queue,
             len(catalog),
             ", ".join(catalog.names()) or "inline specs only",
+            event_loop_kind(),
         )
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:

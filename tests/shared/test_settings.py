@@ -28,6 +28,7 @@ def test_every_variable_is_read() -> None:
         "CHECKFLEET_HEARTBEAT_S": "2",
         "CHECKFLEET_STARTUP_TIMEOUT_S": "7.5",
         "CHECKFLEET_IDLE_POLL_S": "0.25",
+        "CHECKFLEET_EVENT_LOOP": "AsyncIO",
         "CHECKFLEET_PLUGINS": "acme.checks, acme.actions",
         "CHECKFLEET_ACTION_LIMITS": "webhook=4, slack=2",
         "CHECKFLEET_LOG_FORMAT": "json",
@@ -57,6 +58,7 @@ def test_every_variable_is_read() -> None:
     assert settings.graceful_shutdown_s == 5
     assert (settings.heartbeat_s, settings.heartbeat_ttl_s) == (2.0, 6.0)
     assert (settings.startup_timeout_s, settings.idle_poll_s) == (7.5, 0.25)
+    assert settings.event_loop == "asyncio"
     assert settings.plugins == ("acme.checks", "acme.actions")
     assert settings.action_type_limits == {"webhook": 4, "slack": 2}
     assert (settings.log_format, settings.log_level, settings.metrics_port) == (

@@ -73,6 +73,9 @@ async def test_poison_jobs_are_dead_letters_and_the_worker_runs_the_next_job(
     assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=20) == ["ok"]
     assert worker.process.poll() is None, worker.log()
     assert await arq_pool.xlen(worker_settings.keys.dead) == 2
+    # python -m worker runs on uvloop (worker.event_loop); arq's CLI keeps asyncio's loop
+    loop = "uvloop" if entry == "waking" else "asyncio"
+    assert f"{loop} event loop" in worker.log(), worker.log()
 
 
 @pytest.mark.parametrize("entry", ["arq", "waking", "checkfleet"])
