@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -82,14 +83,31 @@ async def test_a_timed_out_run_frees_its_capacity_within_two_seconds(
     big_csv: Path, scanner: ScanProcesses
 ) -> None:
     checkpoint = Checkpoint(name="big", data_source=str(big_csv), validators=HEAVY, timeout_s=0.5)
-    async with CheckpointExecutor(scanner=scanner) as executor:
-        started = time.monotonic()
-        result = await executor.execute(checkpoint, run_id="big-1")
-        timed_out_s = time.monotonic() - started
-        assert result.status is CheckpointStatus.ERROR and "timeout" in (result.error or "")
-        while scanner.busy:  # the validation thread still waits for its scan process
-            assert time.monotonic() - started - timed_out_s < 2.0, "capacity still taken"
-            await asyncio.sleep(0.01)
-        freed_s = time.monotonic() - started - timed_out_s
+    # The timeout must land during the scan: on a loaded machine the run may reach its scan
+    # only after 0.5 s (then there is no scan to stop), so up to 3 tries.
+    scan_times: list[float] = []  # when the scan started and ended
+
+    def scanning(plan: Any, cancel: threading.Event | None) -> dict[str, Any]:
+        scan_times.append(time.monotonic())
+        try:
+            return scanner(plan, cancel)
+        finally:
+            scan_times.append(time.monotonic())
+
+    for _ in range(3):
+        scan_times.clear()
+        async with CheckpointExecutor(scanner=scanning) as executor:
+            started = time.monotonic()
+            result = await executor.execute(checkpoint, run_id="big-1")
+            timed_out_s = time.monotonic() - started
+            assert result.status is CheckpointStatus.ERROR and "timeout" in (result.error or "")
+            while scanner.busy:  # the validation thread still waits for its scan process
+                assert time.monotonic() - started - timed_out_s < 2.0, "capacity still taken"
+                await asyncio.sleep(0.01)
+            freed_s = time.monotonic() - started - timed_out_s
+        if len(scan_times) == 2 and scan_times[0] < started + timed_out_s < scan_times[1]:
+            break
+    else:
+        pytest.fail("in 3 tries the timeout never landed during the scan")
     assert len(scanner.killed) == 1
     print(f"timeout 0.5 s: result at {timed_out_s:.2f} s, scan stopped {freed_s:.2f} s later")
