@@ -37,20 +37,30 @@ REPLY_MAXLEN = 10_000
 #: A reply stream nobody wrote to for this long is dropped (its client is gone).
 REPLY_TTL_S = 3_600
 
+# Lua ``end_record(starts key, running key, job id, worker id)``: ends a worker's record of a
+# job (`JobEnding`): its start counter goes, and its running entry if still that worker's.
+_END_RECORD_LUA = """
+local function end_record(starts, running, job_id, worker)
+    redis.call('DEL', starts)
+    if redis.call('HGET', running, job_id) == worker then
+        redis.call('HDEL', running, job_id)
+    end
+end
+"""
+
 # KEYS: published marker, results stream, per-run result copy[, reply stream][, the job's start
 #       counter, the running hash]
 # ARGV: ttl ms, maxlen, run_id, checkpoint, status, schema version, packed result,
 #       reply maxlen, reply ttl ms, "1" with a reply stream, job id and worker id of a job ending
-_PUBLISH_ONCE = """
+_PUBLISH_ONCE = (
+    _END_RECORD_LUA
+    + """
 local ending = 4
 if ARGV[10] == '1' then
     ending = 5
 end
 if ARGV[11] then
-    redis.call('DEL', KEYS[ending])
-    if redis.call('HGET', KEYS[ending + 1], ARGV[11]) == ARGV[12] then
-        redis.call('HDEL', KEYS[ending + 1], ARGV[11])
-    end
+    end_record(KEYS[ending], KEYS[ending + 1], ARGV[11], ARGV[12])
 end
 local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -67,6 +77,7 @@ if ARGV[10] == '1' then
 end
 return {1, id}
 """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +94,13 @@ class JobEnding:
 
 # KEYS: the dead-letter stream, the job's start counter, the running hash.
 # ARGV: maxlen, job id, worker id, then the entry's field / value pairs.
-_DEAD_LETTER_ENDING = """
-redis.call('DEL', KEYS[2])
-if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[3] then
-    redis.call('HDEL', KEYS[3], ARGV[2])
-end
+_DEAD_LETTER_ENDING = (
+    _END_RECORD_LUA
+    + """
+end_record(KEYS[2], KEYS[3], ARGV[2], ARGV[3])
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4))
 """
+)
 
 
 @dataclass(frozen=True, slots=True)

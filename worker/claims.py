@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from shared.arq_protocol import lua_script
+from worker.run_records import RECORD_START_LUA, StartRecords
 
 # KEYS: the queue, the fleet's running hash.
 # ARGV: now ms, lease ms, jobs wanted, queue entries to skip, queue entries to read, worker id
 #       ('' to record no start), start counter key prefix, start counter ttl s.
 # Returns, per job claimed: its id, its queue score, and how many of its earlier starts never
 # finished (the deaths `worker.run_records` counts).
-_CLAIM_DUE = lua_script("""
+_CLAIM_DUE = lua_script(
+    RECORD_START_LUA
+    + """
 local now, lease, wanted = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local worker, starts_prefix, starts_ttl = ARGV[6], ARGV[7], ARGV[8]
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES',
@@ -36,10 +39,7 @@ for i = 1, #due, 2 do
     if arq_take_job(job_id, lease) then
         local before = 0
         if worker ~= '' then
-            local starts = starts_prefix .. job_id
-            before = tonumber(redis.call('GET', starts)) or 0
-            redis.call('SET', starts, before + 1, 'EX', starts_ttl)
-            redis.call('HSET', KEYS[2], job_id, worker)
+            before = record_start(starts_prefix .. job_id, KEYS[2], job_id, worker, starts_ttl)
         end
         claimed[#claimed + 1] = job_id
         claimed[#claimed + 1] = due[i + 1]
@@ -51,19 +51,8 @@ for i = 1, #due, 2 do
     end
 end
 return claimed
-""")
-
-
-@dataclass(frozen=True)
-class StartRecords:
-    """Where a claim records the start of each job it takes (`worker.run_records`)."""
-
-    #: The fleet's running hash (`Keys.running`).
-    running_key: str
-    #: `Keys.job_starts` of the empty id: the start counter of job ``id`` is this plus ``id``.
-    starts_prefix: str
-    worker_id: str
-    starts_ttl_s: int
+"""
+)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.keys import Keys
 from shared.publishing import JobEnding
-from worker.claims import StartRecords
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,20 @@ STARTS_TTL_S = 88_400
 #: left behind is harmless (see `RunRecords.finished`).
 END_TIMEOUT_S = 2.0
 
-# KEYS: the job's start counter, the running hash. ARGV: job id, worker id, counter ttl s.
-# Returns the starts before this one that never finished.
-_START = """
-local before = tonumber(redis.call('GET', KEYS[1]) or '0')
-redis.call('SET', KEYS[1], before + 1, 'EX', ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return before
+#: Lua ``record_start(starts key, running key, job id, worker id, ttl s)``: counts the job's
+#: start and writes its running entry; returns the starts before this one that never finished.
+#: The claim (`worker.claims`) records with it too.
+RECORD_START_LUA = """
+local function record_start(starts, running, job_id, worker, ttl)
+    local before = tonumber(redis.call('GET', starts)) or 0
+    redis.call('SET', starts, before + 1, 'EX', ttl)
+    redis.call('HSET', running, job_id, worker)
+    return before
+end
 """
+
+# KEYS: the job's start counter, the running hash. ARGV: job id, worker id, counter ttl s.
+_START = RECORD_START_LUA + "return record_start(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])\n"
 
 # KEYS: the job's start counter, the running hash. ARGV: job id, worker id, and "1" when the
 # job will run again (its start is taken back) or "0" when it finished (its starts forgotten).
@@ -62,6 +68,18 @@ if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then
 end
 return 1
 """
+
+
+@dataclass(frozen=True)
+class StartRecords:
+    """Where a claim records the start of each job it takes (`RECORD_START_LUA`)."""
+
+    #: The fleet's running hash (`Keys.running`).
+    running_key: str
+    #: `Keys.job_starts` of the empty id: the start counter of job ``id`` is this plus ``id``.
+    starts_prefix: str
+    worker_id: str
+    starts_ttl_s: int
 
 
 class RunRecords:

@@ -59,7 +59,7 @@ from shared.settings import Settings
 from worker.claims import JobClaimer
 from worker.poison import dead_letter_job, drop_poison_job, readable_id
 from worker.startup import WorkerExit, open_worker_pool, worker_exit
-from worker.state import ABORTING_KEY, STATE_KEY
+from worker.state import ABORTING_KEY, STATE_KEY, WorkerState
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,9 @@ class WakingWorker(Worker):
             reason = f"arq could not run job {job_id!r}: {type(exc).__name__}: {exc}"
             await drop_poison_job(self.pool, self.ctx, self.queue_name, job_id, reason)
         finally:
-            await asyncio.shield(self._end_start_record(job_id, runs_again=runs_again))
+            state = self.ctx.get(STATE_KEY)
+            if state is not None and job_id in state.runs.running:  # most runs ended it
+                await asyncio.shield(self._end_start_record(state, job_id, runs_again=runs_again))
 
     async def _give_back_claim(self, job_id: str, exc: Exception) -> None:
         if access_problem(exc) is not None:
@@ -271,12 +273,9 @@ class WakingWorker(Worker):
         with contextlib.suppress(RedisError, OSError):
             await self.pool.delete(Keys.arq_in_progress(job_id))
 
-    async def _end_start_record(self, job_id: str, *, runs_again: bool) -> None:
+    async def _end_start_record(self, state: WorkerState, job_id: str, *, runs_again: bool) -> None:
         """End the start record of a job arq ended without its function ending it (expired,
         out of tries, undecodable, aborted before it started, cancelled, re-queued)."""
-        state = self.ctx.get(STATE_KEY)
-        if state is None:
-            return
         if runs_again:
             await state.runs.interrupted(job_id)
         else:

@@ -35,7 +35,8 @@ from shared.keys import Keys
 from shared.redis_connection import connect_arq
 from shared.serializer import deserialize_job, serialize_job
 from shared.settings import Settings
-from worker.claims import JobClaimer, StartRecords
+from worker.claims import JobClaimer
+from worker.run_records import StartRecords
 from worker.settings import build_worker_settings
 from worker.waking import WakingWorker
 

@@ -114,3 +114,13 @@ async def test_a_redis_that_comes_up_within_the_start_up_wait_is_used(
     finally:
         process.stop()
         late.close()
+
+
+async def test_the_event_loop_setting_puts_python_m_worker_on_asyncios_loop(
+    arq_pool: ArqRedis, worker_settings: Settings, spawn_worker: object
+) -> None:
+    worker = spawn_worker("worker", "waking", CHECKFLEET_EVENT_LOOP="asyncio")  # type: ignore[operator]
+    await wait_until_ready(arq_pool, worker_settings, worker)
+    assert "asyncio event loop" in worker.log() and "uvloop" not in worker.log(), worker.log()
+    await enqueue_run(arq_pool, worker_settings.keys, RunRequest(checkpoint="orders", run_id="ok"))
+    assert await wait_for_results(arq_pool, worker_settings, 1, timeout_s=20) == ["ok"]
